@@ -1,0 +1,37 @@
+// The seam between the worker pool and an inference backend (the BPU via libdnn, or the simulator
+// behind the same C API). The pool owns threads and queues; a backend owns the model and its memory.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace mnv4 {
+
+struct ModelInfo {
+  int inputWidth = 0;   // NV12 input, even
+  int inputHeight = 0;  // NV12 input, even
+  int numClasses = 0;   // logits per frame
+  std::string description;  // e.g. model name and runtime version, for diagnostics
+};
+
+// One per worker thread: owns that worker's input/output buffers, allocated once.
+class BackendSession {
+ public:
+  virtual ~BackendSession() = default;
+  // NV12 destination the pre-processor writes into directly (Y plane then interleaved UV, both with
+  // stride = inputWidth). For the BPU this is the cached input tensor memory itself: no extra copy.
+  virtual uint8_t* inputBuffer() = 0;
+  // Runs the model on what inputBuffer() holds and writes numClasses dequantised logits.
+  // Returns false with *error set (the runtime's own description) on failure; the session stays usable.
+  virtual bool run(float* logits, std::string* error) = 0;
+};
+
+// One per loaded model, shared by all workers; thread-safe createSession().
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual const ModelInfo& info() const = 0;
+  virtual std::unique_ptr<BackendSession> createSession(std::string* error) = 0;
+};
+
+}  // namespace mnv4
