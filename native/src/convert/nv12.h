@@ -1,0 +1,69 @@
+// Frame -> NV12 conversion: the contract between the kernels and their callers (the JS binding and
+// the worker pool). Planes, strides and sizes are explicit, libyuv style.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mnv4 {
+
+// Numeric values are shared with the TypeScript wrapper (src/image/nv12.ts).
+enum class PixelFormat : int {
+  kRGB8 = 0,
+  kBGR8 = 1,
+  kRGBA8 = 2,
+  kBGRA8 = 3,
+  kMono8 = 4,
+  kUYVY = 5,  // ROS "yuv422" and "uyvy"
+  kYUYV = 6,  // ROS "yuv422_yuy2" and "yuyv"
+  kNV12 = 7,  // D-Robotics "nv12": Y plane, then interleaved U,V; both rows `stride` bytes
+  kNV21 = 8,  // as NV12 with V,U
+};
+
+enum class ResizeMode : int { kStretch = 0, kCenterCrop = 1, kLetterbox = 2 };
+enum class ResizeFilter : int { kArea = 0, kBilinear = 1 };
+
+struct SrcImage {
+  const uint8_t* data = nullptr;
+  size_t size = 0;  // bytes readable at data
+  int width = 0;
+  int height = 0;
+  int stride = 0;  // bytes per row (ROS `step`); for NV12/NV21 also the UV rows' stride
+  PixelFormat format = PixelFormat::kBGR8;
+};
+
+struct Nv12Image {
+  uint8_t* y = nullptr;
+  int yStride = 0;
+  uint8_t* uv = nullptr;
+  int uvStride = 0;
+  int width = 0;  // even
+  int height = 0;  // even
+};
+
+struct ConvertParams {
+  ResizeMode mode = ResizeMode::kStretch;
+  ResizeFilter filter = ResizeFilter::kArea;
+  double cropRatio = 1.0;  // center_crop: crop side / shorter side, (0, 1]
+};
+
+// Largest accepted source side in pixels; larger frames are refused before any work.
+constexpr int kMaxSourceSide = 16384;
+
+// Empty when `src` is readable as described, otherwise a reason a user understands. Mirrors the
+// TypeScript validation so that the binding stays memory-safe even if called directly.
+std::string ValidateSource(const SrcImage& src);
+
+// Converts with reusable scratch memory: after the first frame of a given geometry, Convert()
+// allocates nothing. One instance per thread.
+class Nv12Converter {
+ public:
+  bool Convert(const SrcImage& src, const Nv12Image& dst, const ConvertParams& params, std::string* error);
+
+ private:
+  std::vector<uint8_t> scratch_;
+  std::vector<int32_t> table_;
+};
+
+}  // namespace mnv4
