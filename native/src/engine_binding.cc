@@ -430,6 +430,21 @@ class EngineHandle : public Napi::ObjectWrap<EngineHandle> {
   Napi::Reference<Napi::Float64Array> submitView_, resultView_;
 };
 
+// The loaded model's geometry, before a handle (and its threads) exists.
+Napi::Value EngineModelInfo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsExternal()) throw Napi::TypeError::New(env, "engineModelInfo(model)");
+  LoadedModel* model = info[0].As<Napi::External<LoadedModel>>().Data();
+  if (!model || !model->backend) throw Napi::Error::New(env, "this model was already used");
+  const ModelInfo& m = model->backend->info();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("inputWidth", m.inputWidth);
+  o.Set("inputHeight", m.inputHeight);
+  o.Set("numClasses", m.numClasses);
+  o.Set("description", m.description);
+  return o;
+}
+
 Napi::Value EngineLiveThreads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), LiveWorkerThreads());
 }
@@ -438,6 +453,7 @@ Napi::Value EngineLiveThreads(const Napi::CallbackInfo& info) {
 
 void InitEngine(Napi::Env env, Napi::Object exports) {
   exports.Set("engineLoad", Napi::Function::New<EngineLoad>(env, "engineLoad"));
+  exports.Set("engineModelInfo", Napi::Function::New<EngineModelInfo>(env, "engineModelInfo"));
   exports.Set("engineLiveThreads", Napi::Function::New<EngineLiveThreads>(env, "engineLiveThreads"));
   exports.Set("EngineHandle", EngineHandle::Define(env));
 }

@@ -46,7 +46,7 @@ interface EngineHandle {
   update(changes: { numThreads?: number; topK?: number }): void;
   setWantRoom(want: boolean): void;
   stats(): { queueDepth: number; busy: number; numThreads: number; outstanding: number; workerError: string };
-  info(): { inputWidth: number; inputHeight: number; numClasses: number; description: string };
+  info(): ModelFacts;
   diagnostics(): string;
   close(): number[];
 }
@@ -60,7 +60,15 @@ interface EngineCallbacks {
 interface EngineBinding {
   engineLoad(config: Record<string, unknown>): Promise<object>;
   EngineHandle: new (model: object, options: Record<string, number>, callbacks: EngineCallbacks) => EngineHandle;
+  engineModelInfo(model: object): ModelFacts;
   engineLiveThreads(): number;
+}
+
+interface ModelFacts {
+  inputWidth: number;
+  inputHeight: number;
+  numClasses: number;
+  description: string;
 }
 
 /** Worker threads of every native engine alive in this process (0 once all are closed). */
@@ -162,6 +170,12 @@ export class NativeEngine implements Engine {
     } catch (err) {
       throw new ModelError(`cannot open ${config.backend} model '${config.modelName}': ${(err as Error).message}`);
     }
+    const m = native.engineModelInfo(model);
+    const pre = config.preprocess;
+    if (pre.width !== m.inputWidth || pre.height !== m.inputHeight) {
+      throw new ModelError(`model '${config.modelName}' takes ${m.inputWidth}x${m.inputHeight} NV12, but pre-processing is set to ${pre.width}x${pre.height}`);
+    }
+    if (config.topK > m.numClasses) throw new RangeError(`topK ${config.topK} exceeds the model's ${m.numClasses} classes`);
     return new NativeEngine(native, model, config);
   }
 
@@ -196,14 +210,6 @@ export class NativeEngine implements Engine {
       numClasses: m.numClasses,
       description: m.description,
     };
-    if (pre.width !== m.inputWidth || pre.height !== m.inputHeight) {
-      this.handle.close();
-      throw new ModelError(`model '${config.modelName}' takes ${m.inputWidth}x${m.inputHeight} NV12, but pre-processing is set to ${pre.width}x${pre.height}`);
-    }
-    if (config.topK > m.numClasses) {
-      this.handle.close();
-      throw new RangeError(`topK ${config.topK} exceeds the model's ${m.numClasses} classes`);
-    }
   }
 
   submit(frame: RawFrame): Promise<EngineResult> {
