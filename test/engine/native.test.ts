@@ -73,9 +73,10 @@ describe('[native] engine: worker pool', function () {
     const frames = Array.from({ length: 12 }, (_, i) => nv12Frame(224, 224, 100 + i));
     const results = await Promise.all(frames.map((f) => engine.submit(f)));
     const ok = results.filter((r) => r.ok).map((r) => r.seq - results[0].seq);
-    // The worker may take the first frame before the loop ends: 3 queued + at most 1 in the worker.
+    // The worker may take a frame at any point of the loop, making room for one later frame: so 3
+    // or 4 survive, and the first three always do.
     assert.ok(ok.length === 3 || ok.length === 4, `kept ${ok.length}`);
-    assert.deepEqual(ok, [...ok.keys()], 'the kept frames are the first ones');
+    assert.deepEqual(ok.slice(0, 3), [0, 1, 2], 'the first frames are kept');
     for (const r of results) {
       if (r.ok) assertTop(r, frames[r.seq - results[0].seq]);
       else assert.equal(r.error.code, 'dropped');
@@ -92,7 +93,7 @@ describe('[native] engine: worker pool', function () {
     const ok = results.filter((r) => r.ok).map((r) => r.seq - results[0].seq);
     assert.ok(ok.length === 3 || ok.length === 4, `kept ${ok.length}`);
     assert.deepEqual(ok.slice(-3), [9, 10, 11], 'the newest three survive');
-    if (ok.length === 4) assert.equal(ok[0], 0, 'the only other survivor is the frame the worker took at once');
+    // The one other possible survivor is the frame the worker took out of the queue.
     for (const r of results) {
       if (r.ok) assertTop(r, frames[r.seq - results[0].seq]);
       else assert.equal(r.error.code, 'dropped');
