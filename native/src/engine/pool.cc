@@ -149,7 +149,7 @@ WorkerPool::Collected WorkerPool::collect(std::vector<FrameJob*>* done) {
     std::lock_guard<std::mutex> lk(mu_);
     done->swap(completed_);
     wakePending_ = false;
-    out.room = queue_.size() < static_cast<size_t>(options_.queueSize) && !closing_;
+    out.room = wantRoom_ && queue_.size() < static_cast<size_t>(options_.queueSize) && !closing_;
     // A worker whose session could not be created exits on its own: retire it here.
     for (auto it = workers_.begin(); it != workers_.end();) {
       if ((*it)->exited) {

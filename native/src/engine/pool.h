@@ -82,7 +82,7 @@ class WorkerPool {
   Admit submit(FrameJob* job, FrameJob** evicted);
 
   struct Collected {
-    bool room = false;       // the queue can take a frame without dropping
+    bool room = false;       // room was asked for and the queue can take a frame without dropping
     bool allExited = false;  // closing and every worker joined
   };
   // Moves finished jobs into *done (cleared first) and joins workers that have exited.
