@@ -60,6 +60,7 @@ class LoadWorker : public Napi::AsyncWorker {
       synthetic_.numClasses = IntProp(so, "numClasses", 1000);
       synthetic_.latencyMs = DoubleProp(so, "latencyMs", 0);
       synthetic_.latencyByLuma = so.Get("latencyByLuma").ToBoolean().Value();
+      synthetic_.logitOffset = static_cast<float>(DoubleProp(so, "logitOffset", 0));
       Napi::Value f = so.Get("failHashes");
       if (f.IsArray()) {
         Napi::Array a = f.As<Napi::Array>();

@@ -27,6 +27,7 @@ export interface SyntheticBackendOptions {
   numClasses?: number;
   latencyByLuma?: boolean; // scale the latency by mean Y / 128
   failHashes?: number[]; // FNV-1a hashes of NV12 inputs whose inference fails
+  logitOffset?: number; // added to every logit (softmax stability tests)
 }
 
 export interface NativeEngineConfig extends EngineOptions {

@@ -152,6 +152,13 @@ describe('[native] engine: worker pool', function () {
     assert.equal(s.completed, 3);
   });
 
+  it('computes a stable softmax: an offset of 1000 on every logit changes no probability', async () => {
+    const engine = await openEngine({ synthetic: { logitOffset: 1000 } });
+    const frames = [nv12Frame(224, 224, 11), bgrFrame(300, 200, 12)];
+    const results = await submitAll(engine, frames);
+    results.forEach((r, i) => assertTop(r, frames[i]));
+  });
+
   it('refuses a bad frame with a FrameError and keeps its neighbours', async () => {
     const engine = await openEngine();
     const good = nv12Frame(224, 224, 7);

@@ -16,10 +16,10 @@ uint32_t SyntheticHash(const uint8_t* data, size_t size) {
   return h;
 }
 
-void SyntheticLogits(uint32_t hash, int numClasses, float* logits) {
+void SyntheticLogits(uint32_t hash, int numClasses, float offset, float* logits) {
   for (int c = 0; c < numClasses; c++) {
     const uint32_t mixed = (static_cast<uint32_t>(c + 1) * 0x9E3779B1u) ^ hash;
-    logits[c] = static_cast<float>((mixed >> 8) & 0xFFFFu) / 4096.0f;
+    logits[c] = static_cast<float>((mixed >> 8) & 0xFFFFu) / 4096.0f + offset;
   }
 }
 
@@ -61,7 +61,7 @@ class SyntheticSession final : public BackendSession {
       error->assign("synthetic backend: injected fault for this frame");
       return false;
     }
-    SyntheticLogits(hash, state_->info.numClasses, logits);
+    SyntheticLogits(hash, state_->info.numClasses, o.logitOffset, logits);
     return true;
   }
 
