@@ -332,8 +332,7 @@ class EngineHandle : public Napi::ObjectWrap<EngineHandle> {
 
   Napi::Value Diagnostics(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    if (!pool_) throw Napi::Error::New(env, "the engine is closed");
-    return Napi::String::New(env, pool_->backend().diagnosticsJson());
+    return Napi::String::New(env, pool_ ? pool_->backend().diagnosticsJson() : finalDiagnostics_);
   }
 
   // Returns the seqs of frames that were still waiting (they resolve as shut down); in-flight frames
@@ -396,6 +395,10 @@ class EngineHandle : public Napi::ObjectWrap<EngineHandle> {
     done_.clear();
     if (c.room && !closing_) CallGuarded(env, onRoom_, {}, &firstError);
     if (c.allExited && closing_ && tsfn_) {
+      // Every session is gone; release the model now rather than at garbage collection (BPU memory),
+      // keeping the backend's last word for backendDiagnostics().
+      finalDiagnostics_ = pool_->backend().diagnosticsJson();
+      pool_.reset();
       napi_release_threadsafe_function(tsfn_, napi_tsfn_release);
       tsfn_ = nullptr;
       if (hookInstalled_) {
@@ -427,6 +430,7 @@ class EngineHandle : public Napi::ObjectWrap<EngineHandle> {
   int64_t outstanding_ = 0;  // queued or in workers or finished but not yet delivered
   std::vector<FrameJob*> done_;
   std::vector<FrameJob*> queued_;
+  std::string finalDiagnostics_ = "{}";  // taken when close completes, before the model is released
   Napi::FunctionReference onResult_, onRoom_, onClosed_;
   Napi::Reference<Napi::Float64Array> submitView_, resultView_;
 };

@@ -191,6 +191,7 @@ describe('[native] engine: worker pool', function () {
     assert.equal(engine.threads(), 2);
     (await Promise.all(pending)).forEach((r, i) => assert.ok(r.ok, `frame ${i}`));
     await until(() => nativeLiveThreads() === 2, 'two workers after shrinking');
+    assert.equal((engine.backendDiagnostics() as { liveSessions: number }).liveSessions, 2, 'retired workers freed their sessions');
     const after = await engine.submit(frames[0]);
     assertTop(after, frames[0], 2);
     assert.throws(() => engine.update({ numThreads: 9 }), /1\.\.8/);
@@ -204,7 +205,9 @@ describe('[native] engine: worker pool', function () {
     let settled = 0;
     const pending = frames.map((f) => engine.submit(f).then((r) => (settled++, r)));
     await until(() => engine.stats().inFlight === 2, 'both workers busy');
+    assert.equal((engine.backendDiagnostics() as { liveSessions: number }).liveSessions, 2);
     await engine.close();
+    assert.equal((engine.backendDiagnostics() as { liveSessions: number }).liveSessions, 0, 'sessions freed at close');
     assert.equal(nativeLiveThreads(), 0);
     const results = await Promise.all(pending);
     assert.equal(settled, 10);
