@@ -7,12 +7,15 @@
 // from a ring of 8 distinct frames so that no cache sees the same bytes twice in a row. The
 // converter downsizes them to 224x224 (area filter), as in production.
 //
-// ideal_fps is what one simulated core can do: 1000 / its time per task (the simulator model file's
-// latency). core_utilisation = throughput_fps / ideal_fps. A 1-thread row is printed for comparison:
+// ideal_fps is what one simulated core can do: 1000 / its core time per task (timing.core_ms of the
+// simulator model file under config/bpu_sim/; the synthetic backend uses the vendor's latency). core_utilisation = throughput_fps / ideal_fps. A 1-thread row is printed for comparison:
 // there the CPU work of each frame (conversion, flushes, post-processing) cannot overlap the core.
+import * as fs from 'fs';
+import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { NativeEngine, type NativeBackendKind, type NativeEngineConfig } from '../src/engine/native';
 import type { RawFrame } from '../src/image/types';
+import { configDir } from '../src/paths';
 
 const USAGE = `usage: mnv4 bench pool [--backend bpu-sim|synthetic] [--variant conv_small|conv_medium] [--threads N]
                       [--frames F] [--queue Q] [--input WxH] [--model FILE] [--lib FILE] [--json]`;
@@ -115,12 +118,29 @@ interface SimulatorModelFacts {
 const VENDOR_LATENCY_MS: Record<string, number> = { conv_small: 1.18, conv_medium: 2.42 };
 
 function simulatorModel(variant: string, backend: NativeBackendKind, modelPath?: string): SimulatorModelFacts {
-  const ms = VENDOR_LATENCY_MS[variant];
   if (backend === 'synthetic') {
+    const ms = VENDOR_LATENCY_MS[variant];
     if (ms === undefined) throw new Error(`unknown variant '${variant}' (conv_small, conv_medium)`);
     return { modelPath: '', coreTimeMs: ms, inputWidth: 224, inputHeight: 224, numClasses: 1000 };
   }
-  throw new Error(`backend ${backend} is not available in this build yet (model ${modelPath ?? variant})`);
+  // The simulator model file (format mnv4-bpu-sim-model/1, native/bpu_sim/README.md) states the core
+  // time per task that the simulated core spends; its input/output shapes are NCHW.
+  const file = modelPath ?? path.join(configDir, 'bpu_sim', `mobilenetv4_${variant}.sim.json`);
+  if (!fs.existsSync(file)) throw new Error(`no simulator model file ${file} (variants: conv_small, conv_medium; or --model FILE)`);
+  const m = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+    input: { valid_shape: number[] };
+    output: { valid_shape: number[] };
+    timing: { core_ms: number };
+  };
+  const core = m.timing?.core_ms;
+  if (!(core > 0)) throw new Error(`${file}: timing.core_ms missing`);
+  return {
+    modelPath: file,
+    coreTimeMs: core,
+    inputWidth: m.input.valid_shape[3],
+    inputHeight: m.input.valid_shape[2],
+    numClasses: m.output.valid_shape.reduce((a, b) => a * b, 1),
+  };
 }
 
 function percentile(sorted: number[], p: number): number {
