@@ -137,8 +137,12 @@ Napi::Value GeometryJs(const Napi::CallbackInfo& info) {
   const int w = IntArg(info, 0, "srcWidth"), h = IntArg(info, 1, "srcHeight");
   const int dw = IntArg(info, 2, "dstWidth"), dh = IntArg(info, 3, "dstHeight");
   p.mode = static_cast<ResizeMode>(IntArg(info, 4, "mode"));
+  if (!info[5].IsNumber()) throw Napi::TypeError::New(info.Env(), "cropRatio must be a number");
   p.cropRatio = info[5].As<Napi::Number>().DoubleValue();
-  if (w <= 0 || h <= 0 || dw <= 0 || dh <= 0) throw Napi::RangeError::New(info.Env(), "sizes must be positive");
+  if (w <= 0 || h <= 0 || dw <= 0 || dh <= 0 || w > kMaxSourceSide || h > kMaxSourceSide || dw > kMaxSourceSide ||
+      dh > kMaxSourceSide)
+    throw Napi::RangeError::New(info.Env(), "sizes must be positive and at most the limit");
+  if (!(p.cropRatio > 0.0 && p.cropRatio <= 1.0)) throw Napi::RangeError::New(info.Env(), "crop ratio must be in (0, 1]");
   const Geometry g = ComputeGeometry(w, h, dw, dh, p);
   Napi::Array out = Napi::Array::New(info.Env(), 8);
   const int v[8] = {g.crop.x, g.crop.y, g.crop.width, g.crop.height,

@@ -152,6 +152,12 @@ export async function toNv12Async(frame: RawFrame, opts: PreprocessOptions = DEF
  * applies on chip (OpenCV COLOR_YUV2RGB_NV12 formula; each U,V pair covers its 2x2 block).
  */
 export function nv12ToRgb(nv12: Uint8Array, width: number, height: number, out?: Uint8Array): Uint8Array {
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0 || width % 2 || height % 2) {
+    throw new RangeError(`NV12 size ${width}x${height} must be positive and even`);
+  }
+  if (nv12.length < nv12Size(width, height)) {
+    throw new RangeError(`NV12 ${width}x${height} needs ${nv12Size(width, height)} bytes, got ${nv12.length}`);
+  }
   const dst = out ?? new Uint8Array(width * height * 3);
   binding().nv12ToRgb(nv12, width, height, dst);
   return dst;
