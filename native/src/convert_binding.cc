@@ -3,12 +3,16 @@
 //   convertToNv12Async(same): Promise<void>, converted on a libuv pool thread
 //   nv12ToRgb(nv12, width, height, dst): void
 //   nv12Geometry(srcWidth, srcHeight, dstWidth, dstHeight, mode, cropRatio): number[8] (crop x,y,w,h; inner x,y,w,h)
+// Benchmark only (bench/preprocess.ts):
+//   benchLibyuv(same 11 arguments, sequence 0 box | 1 bilinear): void; stretch only, bgr8/yuyv/nv12
+//   benchReadPass(bytes, offset, length): number (byte sum; the read floor)
 // Every argument is checked again here (ValidateSource/ValidateTarget): a bad call throws a JS
 // Error with the reason and never reads or writes outside the given buffers.
 #include <napi.h>
 
 #include <string>
 
+#include "convert/bench_libyuv.h"
 #include "convert/nv12.h"
 
 namespace mnv4 {
@@ -151,6 +155,25 @@ Napi::Value GeometryJs(const Napi::CallbackInfo& info) {
   return out;
 }
 
+Napi::Value BenchLibyuvJs(const Napi::CallbackInfo& info) {
+  Call c = ParseCall(info);
+  const int seq = IntArg(info, 11, "sequence");
+  if (seq != 0 && seq != 1) throw Napi::RangeError::New(info.Env(), "sequence must be 0 (box) or 1 (bilinear)");
+  thread_local LibyuvBench bench;
+  std::string error;
+  if (!bench.Run(c.src, c.dst, static_cast<LibyuvSequence>(seq), &error)) throw Napi::Error::New(info.Env(), error);
+  return info.Env().Undefined();
+}
+
+Napi::Value BenchReadPassJs(const Napi::CallbackInfo& info) {
+  Napi::Uint8Array bytes = BytesArg(info, 0, "bytes");
+  const double off = info[1].As<Napi::Number>().DoubleValue(), len = info[2].As<Napi::Number>().DoubleValue();
+  if (!(off >= 0 && len >= 0 && off + len <= static_cast<double>(bytes.ByteLength())))
+    throw Napi::RangeError::New(info.Env(), "range outside the buffer");
+  return Napi::Number::New(info.Env(), static_cast<double>(ReadPass(bytes.Data() + static_cast<size_t>(off),
+                                                                     static_cast<size_t>(len))));
+}
+
 }  // namespace
 
 void InitConvert(Napi::Env env, Napi::Object exports) {
@@ -158,6 +181,8 @@ void InitConvert(Napi::Env env, Napi::Object exports) {
   exports.Set("convertToNv12Async", Napi::Function::New(env, ConvertAsync, "convertToNv12Async"));
   exports.Set("nv12ToRgb", Napi::Function::New(env, Nv12ToRgbJs, "nv12ToRgb"));
   exports.Set("nv12Geometry", Napi::Function::New(env, GeometryJs, "nv12Geometry"));
+  exports.Set("benchLibyuv", Napi::Function::New(env, BenchLibyuvJs, "benchLibyuv"));
+  exports.Set("benchReadPass", Napi::Function::New(env, BenchReadPassJs, "benchReadPass"));
 }
 
 }  // namespace mnv4

@@ -23,6 +23,8 @@
 //     I420 conversion does exactly this; libyuv would average the block).
 #include "convert/nv12.h"
 
+#include "convert/area_kernels.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -38,7 +40,6 @@ constexpr int kCGV = -385875, kCBV = -74448;  // and kCRV = kCBU
 
 constexpr int kVertOne = 256;    // area: vertical weights of one output row sum to this
 constexpr int kHorzOne = 4096;   // area: horizontal weights of one output column sum to this
-constexpr int kAreaShift = 20;   // log2(kVertOne * kHorzOne)
 constexpr int kLinOne = 2048;    // OpenCV INTER_RESIZE_COEF_SCALE
 
 inline uint8_t Clamp8(int v) { return static_cast<uint8_t>(v < 0 ? 0 : (v > 255 ? 255 : v)); }
@@ -343,47 +344,88 @@ bool Nv12Converter::Convert(const SrcImage& src, const Nv12Image& dst, const Con
   uint8_t* pix = scratch_.data();
 
   if (area) {
+    // Fused one-pass area kernel (area_kernels.h): per output row, VerticalSum over the source
+    // rows it covers, then one window dot product per output pixel and channel.
     const int len0 = end0 - base0, len1 = l.semiPlanar ? end1 - base1 : 0;
-    acc_.resize(static_cast<size_t>(len0) + len1);
-    uint16_t* acc0 = acc_.data();
-    uint16_t* acc1 = acc0 + len0;
+    // Horizontal windows: for output column x and channel c, start hStart_[3x+c] (in the column
+    // sums of the channel's plane) and hLen_ Q12 weights at hW_[(3x+c)*hLen_].
+    int maxSpan = 1;
+    hStart_.resize(static_cast<size_t>(iw) * 3);
+    for (int dx = 0; dx < iw; dx++) {
+      const FilterTaps& tx = xTaps_[dx];
+      for (int c = 0; c < C; c++) {
+        const int base = (l.semiPlanar && c > 0) ? base1 : base0;
+        int lo = off[c * cw + tx.first], hi = lo;
+        for (int k = 0; k < tx.count; k++) {
+          lo = std::min(lo, off[c * cw + tx.first + k]);
+          hi = std::max(hi, off[c * cw + tx.first + k]);
+        }
+        hStart_[3 * dx + c] = lo - base;
+        maxSpan = std::max(maxSpan, hi - lo + 1);
+      }
+    }
+    const int L = (maxSpan + 15) & ~15;
+    hW_.assign(static_cast<size_t>(iw) * 3 * L, 0);
+    for (int dx = 0; dx < iw; dx++) {
+      const FilterTaps& tx = xTaps_[dx];
+      const int32_t* wx = xWeights_.data() + tx.wOffset;
+      for (int c = 0; c < C; c++) {
+        const int base = (l.semiPlanar && c > 0) ? base1 : base0;
+        int16_t* w = hW_.data() + static_cast<size_t>(3 * dx + c) * L;
+        for (int k = 0; k < tx.count; k++) {
+          w[off[c * cw + tx.first + k] - base - hStart_[3 * dx + c]] += static_cast<int16_t>(wx[k]);
+        }
+      }
+    }
+    // Column sums, zero-padded by L so that every window can be read whole.
+    const size_t pad = static_cast<size_t>(L);
+    acc16_.assign(static_cast<size_t>(len0) + len1 + 2 * pad, 0);
+    int16_t* acc0 = acc16_.data();
+    int16_t* acc1 = acc0 + len0 + pad;
+    size_t maxTaps = 1;
+    for (int dy = 0; dy < ih; dy++) maxTaps = std::max(maxTaps, static_cast<size_t>(yTaps_[dy].count));
+    rowPtrs_.resize(maxTaps);
+    rowW_.resize(maxTaps);
+    const int32_t* hs = hStart_.data();
     for (int dy = 0; dy < ih; dy++) {
       const FilterTaps& ty = yTaps_[dy];
       const int32_t* wy = yWeights_.data() + ty.wOffset;
-      const bool needUv = l.semiPlanar && ((inner.y + dy) & 1) == 0;
-      // Vertical: column sums of the raw row bytes (any packed layout is linear per byte).
+      const bool needUv = ((inner.y + dy) & 1) == 0;
       for (int k = 0; k < ty.count; k++) {
-        const uint16_t w = static_cast<uint16_t>(wy[k]);
-        const uint8_t* r0 = rowPtr(0, ty.first + k) + base0;
-        if (k == 0) {
-          for (int i = 0; i < len0; i++) acc0[i] = static_cast<uint16_t>(w * r0[i]);
-        } else {
-          for (int i = 0; i < len0; i++) acc0[i] = static_cast<uint16_t>(acc0[i] + w * r0[i]);
-        }
-        if (needUv) {
-          const uint8_t* r1 = rowPtr(1, ty.first + k) + base1;
-          if (k == 0) {
-            for (int i = 0; i < len1; i++) acc1[i] = static_cast<uint16_t>(w * r1[i]);
-          } else {
-            for (int i = 0; i < len1; i++) acc1[i] = static_cast<uint16_t>(acc1[i] + w * r1[i]);
-          }
-        }
+        rowPtrs_[k] = rowPtr(0, ty.first + k) + base0;
+        rowW_[k] = static_cast<uint16_t>(wy[k]);
       }
-      // Horizontal: weighted sums of the column sums per output pixel and channel.
-      for (int dx = 0; dx < iw; dx++) {
-        const FilterTaps& tx = xTaps_[dx];
-        const int32_t* wx = xWeights_.data() + tx.wOffset;
-        for (int c = 0; c < C; c++) {
-          const bool p1 = l.semiPlanar && c > 0;
-          if (p1 && !needUv) {
-            pix[dx * 3 + c] = 0;
-            continue;
-          }
-          const uint16_t* a = p1 ? acc1 - base1 : acc0 - base0;
-          const int32_t* o = off + c * cw + tx.first;
-          uint32_t t = 0;
-          for (int k = 0; k < tx.count; k++) t += static_cast<uint32_t>(wx[k]) * a[o[k]];
-          pix[dx * (C == 1 ? 1 : 3) + c] = static_cast<uint8_t>((t + (1u << (kAreaShift - 1))) >> kAreaShift);
+      VerticalSum(rowPtrs_.data(), rowW_.data(), ty.count, len0, acc0);
+      if (l.semiPlanar && needUv) {
+        for (int k = 0; k < ty.count; k++) rowPtrs_[k] = rowPtr(1, ty.first + k) + base1;
+        VerticalSum(rowPtrs_.data(), rowW_.data(), ty.count, len1, acc1);
+      }
+      // While the horizontal pass computes, let the memory system fetch the next rows.
+      if (dy + 1 < ih) {
+        const FilterTaps& next = yTaps_[dy + 1];
+        const uint8_t* from = rowPtr(0, std::max(next.first, ty.first + ty.count)) + base0;
+        const uint8_t* to = rowPtr(0, next.first + next.count - 1) + base0 + len0;
+        if (to > from) PrefetchRange(from, static_cast<size_t>(to - from));
+      }
+      if (C == 1) {
+        for (int dx = 0; dx < iw; dx++) {
+          const int32_t t = WindowDot(acc0 + hs[3 * dx], hW_.data() + static_cast<size_t>(3 * dx) * L, L);
+          pix[dx] = static_cast<uint8_t>((t + (1 << 18)) >> 19);
+        }
+      } else if (l.kind == Kind::kYuv && !needUv) {
+        for (int dx = 0; dx < iw; dx++) {
+          const int32_t t = WindowDot(acc0 + hs[3 * dx], hW_.data() + static_cast<size_t>(3 * dx) * L, L);
+          pix[3 * dx] = static_cast<uint8_t>((t + (1 << 18)) >> 19);
+        }
+      } else {
+        const int16_t* a1 = l.semiPlanar ? acc1 : acc0;
+        int32_t t[3];
+        for (int dx = 0; dx < iw; dx++) {
+          WindowDot3(acc0 + hs[3 * dx], a1 + hs[3 * dx + 1], a1 + hs[3 * dx + 2],
+                     hW_.data() + static_cast<size_t>(3 * dx) * L, L, t);
+          pix[3 * dx] = static_cast<uint8_t>((t[0] + (1 << 18)) >> 19);
+          pix[3 * dx + 1] = static_cast<uint8_t>((t[1] + (1 << 18)) >> 19);
+          pix[3 * dx + 2] = static_cast<uint8_t>((t[2] + (1 << 18)) >> 19);
         }
       }
       EmitRow(l.kind, pix, iw, dst, inner.y + dy, inner.x);

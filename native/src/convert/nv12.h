@@ -76,8 +76,12 @@ class Nv12Converter {
   // rows (bilinear). All only grow, so a steady stream of frames allocates nothing.
   std::vector<FilterTaps> xTaps_, yTaps_;
   std::vector<int32_t> xWeights_, yWeights_;
-  std::vector<uint16_t> acc_;
+  std::vector<int16_t> acc16_;
   std::vector<int32_t> rows_;
+  std::vector<int32_t> hStart_;
+  std::vector<int16_t> hW_;
+  std::vector<const uint8_t*> rowPtrs_;
+  std::vector<uint16_t> rowW_;
 };
 
 // Where the resized picture lands: `crop` in source pixels, `inner` in output pixels (letterbox
