@@ -30,6 +30,7 @@ typedef struct hbSimAccounting {
   int64_t live_mem_blocks;         /* hbSysAlloc* not yet hbSysFreeMem'd */
   int64_t live_mem_bytes;
   int64_t loaded_models;           /* models of packed handles not yet hbDNNRelease'd */
+  int64_t mem_allocations;         /* successful hbSysAlloc* calls since the counters were reset */
   int64_t tasks_submitted;         /* hbDNNInfer calls that created a task */
   int64_t tasks_completed;         /* tasks the core finished (success or injected failure) */
   int64_t tasks_failed;            /* tasks that completed with an injected error */

@@ -731,6 +731,7 @@ int32_t AllocImpl(hbSysMem* out, uint32_t size, bool cached) {
   s.freedAddrs.erase(b->cpu);
   s.acc.live_mem_blocks++;
   s.acc.live_mem_bytes += size;
+  s.acc.mem_allocations++;
   out->phyAddr = b->phy;
   out->virAddr = b->cpu;
   out->memSize = size;
@@ -1182,14 +1183,14 @@ SIM_EXPORT int32_t hbSimGetAccountingJson(char* buffer, uint32_t capacity) {
     const hbSimAccounting& a = g_sim.acc;
     char buf[1536];
     snprintf(buf, sizeof buf,
-             "{\"live_tasks\":%lld,\"live_mem_blocks\":%lld,\"live_mem_bytes\":%lld,\"loaded_models\":%lld,"
+             "{\"live_tasks\":%lld,\"live_mem_blocks\":%lld,\"live_mem_bytes\":%lld,\"loaded_models\":%lld,\"mem_allocations\":%lld,"
              "\"tasks_submitted\":%lld,\"tasks_completed\":%lld,\"tasks_failed\":%lld,\"tasks_cancelled\":%lld,"
              "\"infer_rejected\":%lld,\"wait_timeouts\":%lld,\"faults_injected\":%lld,\"stale_input_submits\":%lld,"
              "\"uninvalidated_outputs\":%lld,\"api_misuse\":%lld,\"leaked_tasks_reported\":%lld,"
              "\"leaked_mem_blocks_reported\":%lld,\"core_busy_ms\":%.3f,\"max_live_tasks\":%lld,"
              "\"max_queue_depth\":%lld,\"models\":[",
              (long long)a.live_tasks, (long long)a.live_mem_blocks, (long long)a.live_mem_bytes,
-             (long long)a.loaded_models, (long long)a.tasks_submitted, (long long)a.tasks_completed,
+             (long long)a.loaded_models, (long long)a.mem_allocations, (long long)a.tasks_submitted, (long long)a.tasks_completed,
              (long long)a.tasks_failed, (long long)a.tasks_cancelled, (long long)a.infer_rejected,
              (long long)a.wait_timeouts, (long long)a.faults_injected, (long long)a.stale_input_submits,
              (long long)a.uninvalidated_outputs, (long long)a.api_misuse, (long long)a.leaked_tasks_reported,

@@ -3,8 +3,8 @@
 // logits are compared with the simulator's hbSimExpectedLogits for the same bytes.
 //
 //   backend_driver --lib LIB --model FILE [--threads N] [--frames F] [--timeout MS]
-//                  [--expected-classes N] [--fault KIND:NTH:CODE:EXTRA_MS:COUNT]... [--sessions-only]
-// Prints one JSON object: {"ok", "error"?, "info"?, "frames_ok", "frames_failed", "mismatches",
+//                  [--expected-classes N] [--fault KIND:NTH:CODE:EXTRA_MS:COUNT]... [--session-retries N]
+// Prints one JSON object: {"ok", "error"?, "info"?, "frames_ok", "frames_failed", "session_failures", "mismatches",
 // "max_abs_diff", "errors": [{"thread","frame","error"}], "diagnostics", "accounting_after_unload"}.
 #include <dlfcn.h>
 
@@ -54,7 +54,7 @@ std::string Accounting(AccountingJsonFn fn) {
 int main(int argc, char** argv) {
   std::string lib, model;
   int threads = 1, frames = 10, timeout = 1000, expected = 0;
-  bool sessionsOnly = false;
+  int sessionRetries = 0;
   std::vector<Fault> faults;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
     else if (a == "--frames") frames = std::atoi(next().c_str());
     else if (a == "--timeout") timeout = std::atoi(next().c_str());
     else if (a == "--expected-classes") expected = std::atoi(next().c_str());
-    else if (a == "--sessions-only") sessionsOnly = true;
+    else if (a == "--session-retries") sessionRetries = std::atoi(next().c_str());
     else if (a == "--fault") {
       std::string spec = next();
       Fault f{};
@@ -127,7 +127,7 @@ int main(int argc, char** argv) {
     }
   }
 
-  std::atomic<int> ok{0}, failed{0}, mismatches{0};
+  std::atomic<int> ok{0}, failed{0}, mismatches{0}, sessionFailures{0};
   std::mutex mu;
   double maxDiff = 0;
   std::string errors;
@@ -135,16 +135,18 @@ int main(int argc, char** argv) {
   std::atomic<int> nextFrame{0};
   auto worker = [&](int t) {
     std::string err;
-    std::unique_ptr<mnv4::BackendSession> session = backend->createSession(&err);
-    if (!session) {
-      std::lock_guard<std::mutex> lk(mu);
-      failed++;
-      if (errorCount++ < 50)
-        errors += std::string(errors.empty() ? "" : ",") + "{\"thread\":" + std::to_string(t) +
-                  ",\"frame\":-1,\"error\":\"" + simtest::JsonEscape(err) + "\"}";
-      return;
+    std::unique_ptr<mnv4::BackendSession> session;
+    for (int attempt = 0; attempt <= sessionRetries && !session; ++attempt) {
+      session = backend->createSession(&err);
+      if (!session) {
+        std::lock_guard<std::mutex> lk(mu);
+        sessionFailures++;
+        if (errorCount++ < 50)
+          errors += std::string(errors.empty() ? "" : ",") + "{\"thread\":" + std::to_string(t) +
+                    ",\"frame\":-1,\"error\":\"" + simtest::JsonEscape(err) + "\"}";
+      }
     }
-    if (sessionsOnly) return;
+    if (!session) return;
     std::vector<float> logits(static_cast<size_t>(classes));
     std::vector<float> want(static_cast<size_t>(classes));
     for (;;) {
@@ -181,10 +183,10 @@ int main(int argc, char** argv) {
   const std::string after = accounting ? Accounting(accounting) : "null";
   std::printf(
       "{\"ok\":true,\"info\":{\"width\":%d,\"height\":%d,\"classes\":%d,\"description\":\"%s\"},\"frames_ok\":%d,"
-      "\"frames_failed\":%d,\"mismatches\":%d,\"max_abs_diff\":%.9g,\"errors\":[%s],\"diagnostics\":%s,"
+      "\"frames_failed\":%d,\"session_failures\":%d,\"mismatches\":%d,\"max_abs_diff\":%.9g,\"errors\":[%s],\"diagnostics\":%s,"
       "\"accounting_after_unload\":%s}\n",
       info.inputWidth, info.inputHeight, classes, simtest::JsonEscape(info.description).c_str(), ok.load(),
-      failed.load(), mismatches.load(), maxDiff, errors.c_str(), diagnostics.c_str(), after.c_str());
+      failed.load(), sessionFailures.load(), mismatches.load(), maxDiff, errors.c_str(), diagnostics.c_str(), after.c_str());
   if (self) dlclose(self);
   return 0;
 }
