@@ -32,6 +32,9 @@ class Backend {
   virtual ~Backend() = default;
   virtual const ModelInfo& info() const = 0;
   virtual std::unique_ptr<BackendSession> createSession(std::string* error) = 0;
+  // Backend-specific facts for diagnostics and tests as a JSON object (runtime version; for the
+  // simulator its task and memory accounting). Thread-safe.
+  virtual std::string diagnosticsJson() const { return "{}"; }
 };
 
 }  // namespace mnv4
