@@ -36,6 +36,12 @@ export interface PipelineOptions {
   maxCompressedPixels?: number;
   /** The DiagnosticStatus name (default `mobilenetv4_classifier: inference`). */
   diagnosticsName?: string;
+  /**
+   * Compressed frames decoded at once (default 4; sharp runs them on the libuv pool). A compressed
+   * frame arriving beyond that is answered 'dropped' at once instead of queueing unboundedly behind
+   * a decoder that cannot keep up. Callers that await ready() before process() never hit this.
+   */
+  maxConcurrentDecodes?: number;
 }
 
 export interface LiveOptions {
@@ -88,6 +94,9 @@ export class ClassifierPipeline {
   private readonly stats: PipelineStats;
   private readonly maxCompressedPixels: number | undefined;
   private readonly diagName: string;
+  private readonly maxDecodes: number;
+  private decoding = 0;
+  private decodeSlotWaiters: Array<() => void> = [];
 
   private nextSeq = 0;
   private nextRelease = 0;
@@ -113,6 +122,8 @@ export class ClassifierPipeline {
     this.stats = new PipelineStats(opts.diagnosticsWindowS ?? 5);
     this.maxCompressedPixels = opts.maxCompressedPixels;
     this.diagName = opts.diagnosticsName ?? 'mobilenetv4_classifier: inference';
+    this.maxDecodes = opts.maxConcurrentDecodes ?? 4;
+    if (!Number.isInteger(this.maxDecodes) || this.maxDecodes < 1) throw new RangeError('maxConcurrentDecodes must be an integer >= 1');
     this.engineRef.update({ topK: this.topK });
   }
 
@@ -130,9 +141,13 @@ export class ClassifierPipeline {
     return this.stats.snapshot();
   }
 
-  /** Back-pressure: resolves when the current engine's queue has room (the block policy's contract). */
-  ready(): Promise<void> {
-    return this.engineRef.ready();
+  /**
+   * Back-pressure for callers that must not lose frames (replay with the block policy): resolves
+   * when a compressed decode slot is free and the current engine's queue has room.
+   */
+  async ready(): Promise<void> {
+    while (this.decoding >= this.maxDecodes) await new Promise<void>((r) => this.decodeSlotWaiters.push(r));
+    await this.engineRef.ready();
   }
 
   private ms(t: bigint): number {
@@ -176,6 +191,10 @@ export class ClassifierPipeline {
       } else if (kind === 'compressed') {
         const m = decodeCompressedImage(cdr);
         header = m.header;
+        if (this.decoding >= this.maxDecodes) {
+          return { ok: false, header, error: new FrameError('dropped', `${this.decoding} compressed frames are already being decoded`) };
+        }
+        this.decoding++;
         try {
           const info = this.engineRef.info;
           const d = await decodeCompressed(m.format, m.data, {
@@ -186,6 +205,9 @@ export class ClassifierPipeline {
           frame = d.frame;
         } catch (err) {
           return { ok: false, header, error: asFrameError(err, 'corrupt_image', 'image decode failed') };
+        } finally {
+          this.decoding--;
+          for (const w of this.decodeSlotWaiters.splice(0)) w();
         }
       } else {
         return { ok: false, header: peekHeader(cdr), error: new FrameError('unsupported_format', `unknown image kind "${String(kind)}"`) };

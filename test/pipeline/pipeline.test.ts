@@ -321,6 +321,33 @@ describe('pipeline: compressed input', () => {
   });
 });
 
+describe('pipeline: compressed decode backlog', () => {
+  it('answers compressed frames beyond maxConcurrentDecodes with dropped; ready() waits for a slot', async () => {
+    const engine = new FakeEngine();
+    const p = pipeline(engine, { maxConcurrentDecodes: 1 });
+    const data = fs.readFileSync(path.join(IMAGES, 'parrot.jpg'));
+    const msg = (i: number) => compressedWriter.writeMessage({ header: { stamp: { sec: i, nanosec: 0 }, frame_id: 'c' }, format: 'jpeg', data });
+    const outs = [0, 1, 2].map((i) => p.process('compressed', msg(i)));
+    let readyResolved = false;
+    const ready = p.ready().then(() => (readyResolved = true));
+    const [a, b, c] = await Promise.all(outs);
+    ok(a);
+    assert.ok(!b.ok && b.error.code === 'dropped' && b.header?.stamp.sec === 1);
+    assert.ok(!c.ok && c.error.code === 'dropped' && c.header?.stamp.sec === 2);
+    await ready;
+    assert.ok(readyResolved);
+    // A caller that waits on ready() loses nothing.
+    const later: Promise<FrameOutcome>[] = [];
+    for (let i = 3; i < 6; i++) {
+      await p.ready();
+      later.push(p.process('compressed', msg(i)));
+    }
+    (await Promise.all(later)).forEach(ok);
+    assert.equal(p.totals().classified, 4);
+    assert.equal(p.totals().failedByCode.dropped, 2);
+  });
+});
+
 describe('pipeline: label_info and diagnostics', () => {
   it('LabelInfo carries the 1000 labels and the current threshold', () => {
     const p = pipeline(new FakeEngine(), { scoreThreshold: 0.05 });
