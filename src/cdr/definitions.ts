@@ -105,9 +105,14 @@ uint32 queue_depth          # frames waiting when this one finished
 
 const RULE = '='.repeat(80);
 
+/**
+ * Concatenates like rosbag2's MCAP storage plugin (message_definition_cache.cpp): each text as
+ * its .msg file reads (ending in a newline), dependencies depth-first in sorted name order, each
+ * preceded by "\n" + 80 '=' + "\nMSG: pkg/Type\n".
+ */
 function bundle(main: string, deps: [string, string][]): string {
-  let text = main.trimEnd() + '\n';
-  for (const [name, body] of deps) text += `${RULE}\nMSG: ${name}\n${body.trimEnd()}\n`;
+  let text = main;
+  for (const [name, body] of deps) text += `\n${RULE}\nMSG: ${name}\n${body}`;
   return text;
 }
 
@@ -124,9 +129,9 @@ export const MESSAGE_DEFINITIONS: Readonly<Record<string, string>> = {
   [TYPES.latency]: bundle(CLASSIFICATION_LATENCY_MSG, HEADER_DEPS),
   [TYPES.labelInfo]: bundle(LABEL_INFO, [...HEADER_DEPS, ['vision_msgs/VisionClass', VISION_CLASS]]),
   [TYPES.diagnostics]: bundle(DIAGNOSTIC_ARRAY, [
-    ...HEADER_DEPS,
     ['diagnostic_msgs/DiagnosticStatus', DIAGNOSTIC_STATUS],
     ['diagnostic_msgs/KeyValue', KEY_VALUE],
+    ...HEADER_DEPS,
   ]),
 };
 
