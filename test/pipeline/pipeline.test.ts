@@ -172,6 +172,41 @@ describe('pipeline: Image CDR in, Classification and latency CDR out', () => {
 });
 
 describe('pipeline: every input yields an outcome', () => {
+  it('random completion orders, engine failures and malformed inputs: each outcome belongs to its input', async () => {
+    for (const inOrder of [true, false]) {
+      const r = rng(inOrder ? 22 : 23);
+      const engine = new FakeEngine({ manual: true, failIf: (f) => (f.data[1] % 5 === 0 ? 'timeout' : undefined) });
+      const p = pipeline(engine, { inOrder });
+      const inputs = Array.from({ length: 200 }, () => {
+        const m = makeImage(r);
+        const cut = r() < 0.1;
+        const headerEnd = 16 + Buffer.byteLength(m.header.frame_id) + 1; // cut after the header: it stays readable
+        return { ...m, cdr: cut ? m.cdr.subarray(0, randInt(r, headerEnd, m.cdr.byteLength - 1)) : m.cdr, cut };
+      });
+      const delivered: number[] = [];
+      const outs: Promise<FrameOutcome>[] = [];
+      for (const m of inputs) {
+        outs.push(p.process('image', m.cdr).then((o) => (delivered.push(o.sequence), o)));
+        // Now and then complete a random pending frame.
+        while (engine.pending.length > 0 && r() < 0.4) engine.complete(randInt(r, 0, engine.pending.length - 1));
+      }
+      while (engine.pending.length > 0) engine.complete(randInt(r, 0, engine.pending.length - 1));
+      const results = await Promise.all(outs);
+      assert.equal(results.length, inputs.length);
+      assert.deepEqual([...delivered].sort((a, b) => a - b), inputs.map((_, i) => i), 'each sequence delivered once');
+      if (inOrder) assert.deepEqual(delivered, inputs.map((_, i) => i));
+      else assert.notDeepEqual(delivered, inputs.map((_, i) => i), 'the engine did complete out of order');
+      results.forEach((o, i) => {
+        const m = inputs[i];
+        assert.equal(o.sequence, i);
+        assert.deepEqual(o.header, m.header);
+        if (m.cut) assert.ok(!o.ok && o.error.code === 'truncated_cdr');
+        else if (m.frame.data[1] % 5 === 0) assert.ok(!o.ok && o.error.code === 'timeout');
+        else assert.deepEqual(ok(o).top, expectedTop(m.frame));
+      });
+    }
+  });
+
   it('malformed CDR gives an error outcome with the header when it is readable', async () => {
     const engine = new FakeEngine();
     const p = pipeline(engine);
