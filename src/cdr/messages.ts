@@ -193,7 +193,9 @@ export function decodeDiagnosticArray(buf: Uint8Array): { header: Header; status
 }
 
 // ---------------------------------------------------------------------------------------------
-// Encoding (CDR_LE, exact-size buffer)
+// Encoding. Each encoder returns CDR_LE bytes in a Uint8Array that owns its ArrayBuffer from
+// offset 0 with no slack, so `Buffer.from(out.buffer)` publishes exactly the message (rclnodejs
+// ignores byteOffset for typed arrays; see the ROS 2 reference notes).
 
 function writeHeader(w: CdrSink, h: Header): void {
   w.int32(h.stamp.sec, 'header.stamp.sec');
