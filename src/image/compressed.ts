@@ -123,6 +123,9 @@ export async function decodeCompressed(format: string, data: Uint8Array, opts: C
   const grey = (meta.channels ?? 3) - alpha === 1;
   const outChannels = grey ? 1 : 3;
 
+  // failOn 'error', not sharp's default 'warning': USB-camera MJPEG often carries benign libjpeg
+  // warnings (e.g. extraneous bytes before a marker) that OpenCV's imdecode accepts; truncated
+  // data is still refused. EXIF orientation is not applied, as compressed_image_transport does not.
   let pipeline = sharp(input, { limitInputPixels: maxPixels, failOn: 'error', sequentialRead: true });
   if (shrink > 1) {
     // Sizes that are exact divisors make sharp pick libjpeg's scale 1/shrink and leave at most a
