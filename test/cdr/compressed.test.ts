@@ -170,6 +170,17 @@ describe('image: CompressedImage decode with sharp', () => {
     await expectFrameError(decodeCompressed('png', png.subarray(0, png.length >> 1), T), 'corrupt_image', /PNG/);
   });
 
+  it('accepts a JPEG with only a benign libjpeg warning (extraneous bytes before a marker), as OpenCV does', async () => {
+    const jpg = fs.readFileSync(path.join(IMAGES, 'orange.jpg'));
+    const sos = jpg.indexOf(Buffer.from([0xff, 0xda]));
+    assert.ok(sos > 0);
+    const junk = Buffer.concat([jpg.subarray(0, sos), Buffer.from([1, 2, 3, 4]), jpg.subarray(sos)]);
+    await assert.rejects(sharp(junk, { failOn: 'warning' }).raw().toBuffer(), /extraneous bytes/, 'the input does raise the warning');
+    const out = await decodeCompressed('jpeg', junk, T);
+    const clean = await decodeCompressed('jpeg', jpg, T);
+    assert.deepEqual(out.frame.data, clean.frame.data);
+  });
+
   it('a PNG whose IHDR claims 100000x100000 is refused from its header as too_large', async () => {
     const png = makePng(4, 4, 8, 2, [0, 1, 2, 3].map(() => Buffer.alloc(12, 200)));
     const p = Buffer.from(png);
