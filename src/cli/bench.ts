@@ -5,6 +5,7 @@ const benches: Record<string, () => Bench> = {
   preprocess: () => require('../../bench/preprocess'),
   pool: () => require('../../bench/pool'),
   replay: () => require('../../bench/replay'),
+  cpu: () => require('../../bench/cpu'),
 };
 
 export async function run(argv: string[]): Promise<number> {
