@@ -94,7 +94,7 @@ const entrySchema = z.strictObject({
   cpu: z.strictObject({ ...fileSpec, contract: contractSchema.default('timm'), missing_hint: z.string().optional() }).optional(),
 });
 const registrySchema = z.strictObject({
-  models: z.record(z.string().regex(/^[A-Za-z0-9._-]+$/, 'model names use letters, digits, ".", "_" and "-"'), entrySchema),
+  models: z.record(z.string(), entrySchema),
 });
 
 export interface ModelEntry {
@@ -131,6 +131,10 @@ export function parseRegistry(text: string, source: string): Registry {
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(top level)'}: ${i.message}`);
     throw new ModelError(`model registry ${source} is invalid:\n${issues.join('\n')}`);
+  }
+  const badName = Object.keys(parsed.data.models).find((n) => !/^[A-Za-z0-9._-]+$/.test(n));
+  if (badName !== undefined) {
+    throw new ModelError(`model registry ${source} is invalid:\n  models.${badName}: model names use letters, digits, ".", "_" and "-"`);
   }
   const base = path.dirname(path.resolve(source));
   const at = (p: string) => (path.isAbsolute(p) ? p : path.resolve(base, p));
