@@ -2,32 +2,26 @@
 // the BPU would get), then NV12 -> RGB with the exact inverse of that conversion (what the BPU does
 // on chip before its mean/scale). Loaded lazily so that importing the engine costs nothing.
 import type { PreprocessOptions, RawFrame } from '../../image/types';
-import { loadNative } from '../../native';
 
-/** The slice of src/image/nv12.ts used here. */
+/** The slice of src/image/nv12.ts used here (both wrap the native converter). */
 interface Nv12Module {
   toNv12(frame: RawFrame, opts: PreprocessOptions, out?: Uint8Array): Uint8Array;
-}
-/** The slice of the addon used here. */
-interface Nv12ToRgbBinding {
-  nv12ToRgb(nv12: Uint8Array, width: number, height: number, out: Uint8Array): void;
+  nv12ToRgb(nv12: Uint8Array, width: number, height: number, out?: Uint8Array): Uint8Array;
 }
 
 export class ColourPath {
   readonly nv12: Uint8Array;
   readonly rgb: Uint8Array;
   private readonly toNv12: Nv12Module['toNv12'];
-  private readonly nv12ToRgb: Nv12ToRgbBinding['nv12ToRgb'];
+  private readonly nv12ToRgb: Nv12Module['nv12ToRgb'];
 
   constructor(private readonly opts: PreprocessOptions) {
     const { width, height } = opts;
     this.nv12 = new Uint8Array((width * height * 3) / 2);
     this.rgb = new Uint8Array(width * height * 3);
-    this.toNv12 = (require('../../image/nv12') as Nv12Module).toNv12;
-    this.nv12ToRgb = loadNative<Nv12ToRgbBinding>().nv12ToRgb;
-    if (typeof this.toNv12 !== 'function' || typeof this.nv12ToRgb !== 'function') {
-      throw new Error('the NV12 converter (src/image/nv12.ts toNv12, addon nv12ToRgb) is missing from this build');
-    }
+    const mod = require('../../image/nv12') as Nv12Module;
+    this.toNv12 = mod.toNv12;
+    this.nv12ToRgb = mod.nv12ToRgb;
   }
 
   /** Frame -> NV12 -> RGB into the preallocated buffers; throws FrameError for a bad frame. */
