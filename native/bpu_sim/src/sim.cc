@@ -121,11 +121,6 @@ struct Fault {
   int32_t extraMs;
 };
 
-std::string StatusText(int32_t code) {
-  const char* base = DocumentedStatusName(code);
-  return base != nullptr ? base : "unknown status";
-}
-
 class Sim {
  public:
   ~Sim() { shutdown("unload"); }
@@ -784,10 +779,18 @@ using bpusim::g_sim;
 SIM_EXPORT const char* hbDNNGetVersion() { return "1.24.5_(bpu_sim mnv4 1.0)"; }
 
 SIM_EXPORT const char* hbDNNGetErrorDesc(int32_t code) {
-  // Descriptions of our own wording (marked), so a caller can tell they came from the runtime.
-  static thread_local std::string text;
-  text = "[bpu_sim] " + bpusim::StatusText(code);
-  return text.c_str();
+  // Descriptions of our own wording (marked), so a caller can tell they came from the runtime. Built
+  // once; no thread_local (it would pin the library in memory until every caller thread exits).
+  static const std::unordered_map<int32_t, std::string> table = [] {
+    std::unordered_map<int32_t, std::string> t;
+    for (int32_t c = -6000200; c <= 0; ++c) {
+      const char* base = DocumentedStatusName(c);
+      if (base != nullptr) t[c] = std::string("[bpu_sim] ") + base;
+    }
+    return t;
+  }();
+  auto it = table.find(code);
+  return it != table.end() ? it->second.c_str() : "[bpu_sim] unknown status code";
 }
 
 SIM_EXPORT int32_t hbDNNInitializeFromFiles(hbPackedDNNHandle_t* packedHandle, const char** files, int32_t count) {
