@@ -63,6 +63,12 @@ struct FilterTaps {
   int wOffset = 0;
 };
 
+// Where the resized picture lands: `crop` in source pixels, `inner` in output pixels (letterbox
+// pads the rest). Shared by the kernels, the tests (via the binding) and the TypeScript reference.
+struct Rect {
+  int x = 0, y = 0, width = 0, height = 0;
+};
+
 // Converts with reusable scratch memory: after the first frame of a given geometry, Convert()
 // allocates nothing. One instance per thread.
 class Nv12Converter {
@@ -82,13 +88,20 @@ class Nv12Converter {
   std::vector<int16_t> hW_;
   std::vector<const uint8_t*> rowPtrs_;
   std::vector<uint16_t> rowW_;
+  int base_[2] = {0, 0}, len_[2] = {0, 0}, hLen_ = 16;
+  // The tables above are kept while format and geometry stay the same.
+  struct PlanKey {
+    int format = -1, cx = 0, cy = 0, cw = 0, ch = 0, iw = 0, ih = 0;
+    bool area = false;
+    bool operator==(const PlanKey& o) const {
+      return format == o.format && cx == o.cx && cy == o.cy && cw == o.cw && ch == o.ch && iw == o.iw && ih == o.ih &&
+             area == o.area;
+    }
+  };
+  PlanKey planKey_;
+  void BuildPlan(PixelFormat format, const Rect& crop, int iw, int ih, bool area);
 };
 
-// Where the resized picture lands: `crop` in source pixels, `inner` in output pixels (letterbox
-// pads the rest). Shared by the kernels, the tests (via the binding) and the TypeScript reference.
-struct Rect {
-  int x = 0, y = 0, width = 0, height = 0;
-};
 struct Geometry {
   Rect crop;
   Rect inner;
