@@ -120,51 +120,51 @@ inline __m128i Reduce4(__m256i a, __m256i b, __m256i c, __m256i d) {
 }  // namespace
 
 void HorizontalPass3(const int16_t* a0, const int16_t* a12, const int32_t* starts, const int16_t* w, int len,
-                     int from, int to, uint8_t* pix) {
+                     int from, int to, uint8_t* p0, uint8_t* p1, uint8_t* p2) {
   int dx = from;
 #ifdef __AVX2__
-  // Four output pixels (12 channel sums) per step: one reduction tree and one 12-byte store.
+  // Four output pixels per step: one reduction tree per channel and one 4-byte store per plane.
   for (; dx + 4 <= to; dx += 4) {
-    __m256i s[12];
+    __m256i s[3][4];
     for (int p = 0; p < 4; p++) {
       const int16_t* x0 = a0 + starts[2 * (dx + p)];
       const int16_t* x12 = a12 + starts[2 * (dx + p) + 1];
       const int16_t* wp = w + static_cast<size_t>(3 * (dx + p)) * len;
-      s[3 * p] = Dot8(x0, wp, len);
-      s[3 * p + 1] = Dot8(x12, wp + len, len);
-      s[3 * p + 2] = Dot8(x12, wp + 2 * len, len);
+      s[0][p] = Dot8(x0, wp, len);
+      s[1][p] = Dot8(x12, wp + len, len);
+      s[2][p] = Dot8(x12, wp + 2 * len, len);
     }
-    const __m128i r0 = Reduce4(s[0], s[1], s[2], s[3]);
-    const __m128i r1 = Reduce4(s[4], s[5], s[6], s[7]);
-    const __m128i r2 = Reduce4(s[8], s[9], s[10], s[11]);
-    const __m128i b = _mm_packus_epi16(_mm_packs_epi32(r0, r1), _mm_packs_epi32(r2, r2));
-    uint8_t* o = pix + 3 * dx;
-    _mm_storel_epi64(reinterpret_cast<__m128i*>(o), b);
-    const uint32_t last = static_cast<uint32_t>(_mm_extract_epi32(b, 2));
-    std::memcpy(o + 8, &last, 4);
+    uint8_t* planes[3] = {p0, p1, p2};
+    for (int c = 0; c < 3; c++) {
+      const __m128i r = Reduce4(s[c][0], s[c][1], s[c][2], s[c][3]);
+      const __m128i b = _mm_packus_epi16(_mm_packs_epi32(r, r), r);
+      const uint32_t v = static_cast<uint32_t>(_mm_cvtsi128_si32(b));
+      std::memcpy(planes[c] + dx, &v, 4);
+    }
   }
 #endif
   for (; dx < to; dx++) {
     const int16_t* wp = w + static_cast<size_t>(3 * dx) * len;
-    pix[3 * dx] = Round19(WindowDot(a0 + starts[2 * dx], wp, len));
-    pix[3 * dx + 1] = Round19(WindowDot(a12 + starts[2 * dx + 1], wp + len, len));
-    pix[3 * dx + 2] = Round19(WindowDot(a12 + starts[2 * dx + 1], wp + 2 * len, len));
+    p0[dx] = Round19(WindowDot(a0 + starts[2 * dx], wp, len));
+    p1[dx] = Round19(WindowDot(a12 + starts[2 * dx + 1], wp + len, len));
+    p2[dx] = Round19(WindowDot(a12 + starts[2 * dx + 1], wp + 2 * len, len));
   }
 }
 
 void HorizontalPass1(const int16_t* a0, const int32_t* starts, const int16_t* w, int len, int from, int to,
-                     uint8_t* pix, int pixStride) {
+                     uint8_t* p0) {
   int dx = from;
 #ifdef __AVX2__
   for (; dx + 4 <= to; dx += 4) {
     __m256i s[4];
     for (int p = 0; p < 4; p++) s[p] = Dot8(a0 + starts[2 * (dx + p)], w + static_cast<size_t>(3 * (dx + p)) * len, len);
-    alignas(16) int32_t r[4];
-    _mm_store_si128(reinterpret_cast<__m128i*>(r), Reduce4(s[0], s[1], s[2], s[3]));
-    for (int p = 0; p < 4; p++) pix[(dx + p) * pixStride] = static_cast<uint8_t>(r[p]);
+    const __m128i r = Reduce4(s[0], s[1], s[2], s[3]);
+    const __m128i b = _mm_packus_epi16(_mm_packs_epi32(r, r), r);
+    const uint32_t v = static_cast<uint32_t>(_mm_cvtsi128_si32(b));
+    std::memcpy(p0 + dx, &v, 4);
   }
 #endif
-  for (; dx < to; dx++) pix[dx * pixStride] = Round19(WindowDot(a0 + starts[2 * dx], w + static_cast<size_t>(3 * dx) * len, len));
+  for (; dx < to; dx++) p0[dx] = Round19(WindowDot(a0 + starts[2 * dx], w + static_cast<size_t>(3 * dx) * len, len));
 }
 
 void PrefetchRange(const uint8_t* p, size_t bytes) {

@@ -25,15 +25,15 @@ int32_t WindowDot(const int16_t* acc, const int16_t* w, int len);
 // a12 (the same window for packed formats, the UV plane's for NV12); weights w, w+len, w+2*len.
 void WindowDot3(const int16_t* a0, const int16_t* a12, const int16_t* w, int len, int32_t* out);
 
-// Horizontal pass of output pixels [from, to) of one row: pixel dx's channel 0 is the window of
-// a0 at starts[2dx] with weights w + 3dx*len, channels 1 and 2 the windows of a12 at starts[2dx+1]
-// with weights w + (3dx+1)*len and w + (3dx+2)*len; pix[3dx+c] = (dot + 2^18) >> 19. pix must have
-// 4 spare bytes after pixel `to`.
+// Horizontal pass of output pixels [from, to) of one row into channel planes p0, p1, p2: pixel
+// dx's channel 0 is the window of a0 at starts[2dx] with weights w + 3dx*len, channels 1 and 2 the
+// windows of a12 at starts[2dx+1] with weights w + (3dx+1)*len and w + (3dx+2)*len; each value is
+// (dot + 2^18) >> 19. The planes need 4 spare bytes after `to`.
 void HorizontalPass3(const int16_t* a0, const int16_t* a12, const int32_t* starts, const int16_t* w, int len,
-                     int from, int to, uint8_t* pix);
-// Channel 0 only, written to pix[dx * pixStride].
+                     int from, int to, uint8_t* p0, uint8_t* p1, uint8_t* p2);
+// Channel 0 only.
 void HorizontalPass1(const int16_t* a0, const int32_t* starts, const int16_t* w, int len, int from, int to,
-                     uint8_t* pix, int pixStride);
+                     uint8_t* p0);
 
 // Hints the cache to fetch [p, p + bytes) (software prefetch; no effect on results).
 void PrefetchRange(const uint8_t* p, size_t bytes);

@@ -228,38 +228,32 @@ Geometry ComputeGeometry(int w, int h, int dw, int dh, const ConvertParams& para
 
 namespace {
 
-// Writes one output row of the inner rectangle from resized channel values `pix` (3 bytes per
-// pixel, or 1 for grey): Y always, U,V on even rows from each block's top-left pixel.
-void EmitRow(Kind kind, const uint8_t* pix, int iw, const Nv12Image& dst, int row, int ox) {
+// Writes one output row of the inner rectangle from the resized channel planes p0, p1, p2 (R,G,B;
+// grey; or Y,U,V): Y always, U,V on even rows from each block's top-left pixel. Plain loops that
+// the compiler vectorises (int32 lanes).
+void EmitRow(Kind kind, const uint8_t* p0, const uint8_t* p1, const uint8_t* p2, int iw, const Nv12Image& dst,
+             int row, int ox) {
   uint8_t* y = dst.y + static_cast<size_t>(row) * dst.yStride + ox;
   const bool chroma = (row & 1) == 0;
   uint8_t* uv = dst.uv + static_cast<size_t>(row / 2) * dst.uvStride + ox;
-  if (kind == Kind::kGrey) {
-    for (int x = 0; x < iw; x++) y[x] = RgbToY(pix[x], pix[x], pix[x]);
-    if (chroma) {
-      for (int x = 0; x < iw; x += 2) {
-        uv[x] = RgbToU(pix[x], pix[x], pix[x]);
-        uv[x + 1] = RgbToV(pix[x], pix[x], pix[x]);
-      }
-    }
-    return;
-  }
   if (kind == Kind::kYuv) {
-    for (int x = 0; x < iw; x++) y[x] = pix[3 * x];
+    std::memcpy(y, p0, static_cast<size_t>(iw));
     if (chroma) {
       for (int x = 0; x < iw; x += 2) {
-        uv[x] = pix[3 * x + 1];
-        uv[x + 1] = pix[3 * x + 2];
+        uv[x] = p1[x];
+        uv[x + 1] = p2[x];
       }
     }
     return;
   }
-  for (int x = 0; x < iw; x++) y[x] = RgbToY(pix[3 * x], pix[3 * x + 1], pix[3 * x + 2]);
+  if (kind == Kind::kGrey) p1 = p2 = p0;
+  for (int x = 0; x < iw; x++)
+    y[x] = static_cast<uint8_t>((kCRY * p0[x] + kCGY * p1[x] + kCBY * p2[x] + kHalf + (16 << kShift)) >> kShift);
   if (chroma) {
+    // In range for any 8-bit R,G,B (16..240), so no clamping is needed.
     for (int x = 0; x < iw; x += 2) {
-      const uint8_t* p = pix + 3 * x;
-      uv[x] = RgbToU(p[0], p[1], p[2]);
-      uv[x + 1] = RgbToV(p[0], p[1], p[2]);
+      uv[x] = static_cast<uint8_t>((kCRU * p0[x] + kCGU * p1[x] + kCBU * p2[x] + kHalf + (128 << kShift)) >> kShift);
+      uv[x + 1] = static_cast<uint8_t>((kCBU * p0[x] + kCGV * p1[x] + kCBV * p2[x] + kHalf + (128 << kShift)) >> kShift);
     }
   }
 }
@@ -314,8 +308,22 @@ void Nv12Converter::BuildPlan(PixelFormat format, const Rect& crop, int iw, int 
     base_[p] = lo[p] == INT32_MAX ? 0 : lo[p];
     len_[p] = lo[p] == INT32_MAX ? 0 : hi[p] - lo[p];
   }
-  scratch_.resize(static_cast<size_t>(iw) * 3);
-  if (!area) return;
+  scratch_.resize(static_cast<size_t>(iw) * 3 + 16);
+  if (!area) {
+    // Packed formats: byte position of each output column's two source pixels.
+    linX_.resize(static_cast<size_t>(iw) * 2);
+    linC_.resize(static_cast<size_t>(iw) * 2 * C);
+    for (int dx = 0; dx < iw; dx++) {
+      const int x0 = xTaps_[dx].first, x1 = std::min(x0 + 1, cw - 1);
+      linX_[2 * dx] = (crop.x + x0) * l.bpp;
+      linX_[2 * dx + 1] = (crop.x + x1) * l.bpp;
+      for (int c = 0; c < C; c++) {
+        linC_[(static_cast<size_t>(c) * iw + dx) * 2] = off[c * cw + x0];
+        linC_[(static_cast<size_t>(c) * iw + dx) * 2 + 1] = off[c * cw + x1];
+      }
+    }
+    return;
+  }
 
   // Area: per output column and plane, one window of column sums shared by that plane's channels
   // (hStart_[2x+plane]), and per channel hLen_ zero-padded Q12 weights at hW_[(3x+c)*hLen_].
@@ -391,10 +399,13 @@ bool Nv12Converter::Convert(const SrcImage& src, const Nv12Image& dst, const Con
     BuildPlan(src.format, crop, iw, ih, area);
     planKey_ = key;
   }
-  const int32_t* off = table_.data();
   const int base0 = base_[0], base1 = base_[1];
-  scratch_.resize(static_cast<size_t>(iw) * 3 + 16);  // + room for 16-byte stores at the end
-  uint8_t* pix = scratch_.data();
+  // Resized channel planes of one output row, `pitch` apart (+16: room for 4-byte vector stores).
+  const int pitch = iw + 16;
+  scratch_.resize(static_cast<size_t>(pitch) * 3);
+  uint8_t* pix0 = scratch_.data();
+  uint8_t* pix1 = pix0 + pitch;
+  uint8_t* pix2 = pix1 + pitch;
 
   if (area) {
     // Fused one-pass area kernel (area_kernels.h): per output row, VerticalSum over the source
@@ -413,9 +424,9 @@ bool Nv12Converter::Convert(const SrcImage& src, const Nv12Image& dst, const Con
       const bool needUv = ((inner.y + row) & 1) == 0;
       if (C == 1 || (l.kind == Kind::kYuv && !needUv)) {
         // Grey, or a YUV row without chroma (odd output row): channel 0 only.
-        HorizontalPass1(acc, hs, hw, L, dxFrom, dxTo, pix, C == 1 ? 1 : 3);
+        HorizontalPass1(acc, hs, hw, L, dxFrom, dxTo, pix0);
       } else {
-        HorizontalPass3(acc, l.semiPlanar ? acc1 : acc, hs, hw, L, dxFrom, dxTo, pix);
+        HorizontalPass3(acc, l.semiPlanar ? acc1 : acc, hs, hw, L, dxFrom, dxTo, pix0, pix1, pix2);
       }
     };
     auto chunkEnd = [](int len, int j) { return j == kChunks ? len : ((len / kChunks) & ~31) * j; };
@@ -451,7 +462,7 @@ bool Nv12Converter::Convert(const SrcImage& src, const Nv12Image& dst, const Con
         }
         if (dy > 0) horizontal(dy - 1, prev, iw * (j - 1) / kChunks, iw * j / kChunks);
       }
-      if (dy > 0) EmitRow(l.kind, pix, iw, dst, inner.y + dy - 1, inner.x);
+      if (dy > 0) EmitRow(l.kind, pix0, pix1, pix2, iw, dst, inner.y + dy - 1, inner.x);
     }
     return true;
   }
@@ -464,17 +475,41 @@ bool Nv12Converter::Convert(const SrcImage& src, const Nv12Image& dst, const Con
   auto hresize = [&](int sy, int slot) {
     int32_t* out = rows_.data() + static_cast<size_t>(slot) * rowLen;
     const uint8_t* r0 = rowPtr(0, sy);
-    const uint8_t* r1 = l.semiPlanar ? rowPtr(1, sy) : nullptr;
-    for (int dx = 0; dx < iw; dx++) {
-      const FilterTaps& tx = xTaps_[dx];
-      const int32_t a0 = xWeights_[tx.wOffset], a1 = xWeights_[tx.wOffset + 1];
-      const int x1 = std::min(tx.first + 1, cw - 1);
+    const int32_t* xw = xWeights_.data();
+    if (l.kind == Kind::kRgb) {
+      // Packed RGB: both taps' byte positions precomputed per output column (linX_).
+      const int o0 = l.off[0], o1 = l.off[1], o2 = l.off[2];
+      for (int dx = 0; dx < iw; dx++) {
+        const uint8_t* p0 = r0 + linX_[2 * dx];
+        const uint8_t* p1 = r0 + linX_[2 * dx + 1];
+        const int32_t a0 = xw[2 * dx], a1 = xw[2 * dx + 1];
+        out[dx] = p0[o0] * a0 + p1[o0] * a1;
+        out[iw + dx] = p0[o1] * a0 + p1[o1] * a1;
+        out[2 * iw + dx] = p0[o2] * a0 + p1[o2] * a1;
+      }
+    } else {
+      // Other layouts: per channel, both taps' byte positions precomputed (linC_).
+      const uint8_t* r1 = l.semiPlanar ? rowPtr(1, sy) : r0;
       for (int c = 0; c < C; c++) {
-        const uint8_t* r = (l.semiPlanar && c > 0) ? r1 : r0;
-        out[dx * C + c] = r[off[c * cw + tx.first]] * a0 + r[off[c * cw + x1]] * a1;
+        const uint8_t* r = c > 0 ? r1 : r0;
+        const int32_t* pos = linC_.data() + static_cast<size_t>(c) * iw * 2;
+        int32_t* o = out + static_cast<size_t>(c) * iw;
+        for (int dx = 0; dx < iw; dx++) o[dx] = r[pos[2 * dx]] * xw[2 * dx] + r[pos[2 * dx + 1]] * xw[2 * dx + 1];
       }
     }
     cachedRow[slot] = sy;
+  };
+  // The rows of the next output row are requested while this one is computed (bilinear touches
+  // only ~2 rows per output row, at jumps the hardware prefetcher does not predict).
+  auto prefetchRows = [&](int dy) {
+    if (dy >= ih) return;
+    const FilterTaps& t = yTaps_[dy];
+    for (int k = 0; k < 2; k++) {
+      const int sy = std::min(std::max(t.first + k, 0), ch - 1);
+      if (sy == cachedRow[0] || sy == cachedRow[1]) continue;
+      PrefetchRange(rowPtr(0, sy) + base0, static_cast<size_t>(len_[0]));
+      if (l.semiPlanar) PrefetchRange(rowPtr(1, sy) + base1, static_cast<size_t>(len_[1]));
+    }
   };
   auto fetch = [&](int sy) -> const int32_t* {
     for (int s = 0; s < 2; s++)
@@ -489,13 +524,19 @@ bool Nv12Converter::Convert(const SrcImage& src, const Nv12Image& dst, const Con
     const int sy0 = std::min(std::max(ty.first, 0), ch - 1);
     const int sy1 = std::min(std::max(ty.first + 1, 0), ch - 1);
     const int b0 = yWeights_[ty.wOffset], b1 = yWeights_[ty.wOffset + 1];
+    prefetchRows(dy + 1);
     const int32_t* s0 = fetch(sy0);
     const int32_t* s1 = fetch(sy1);
-    for (int i = 0; i < rowLen; i++) {
-      const int v = (((s0[i] >> 4) * b0) >> 16) + (((s1[i] >> 4) * b1) >> 16);
-      pix[i] = Clamp8((v + 2) >> 2);
+    for (int c = 0; c < C; c++) {
+      uint8_t* o = pix0 + static_cast<size_t>(c) * pitch;
+      const int32_t* r0 = s0 + static_cast<size_t>(c) * iw;
+      const int32_t* r1 = s1 + static_cast<size_t>(c) * iw;
+      for (int i = 0; i < iw; i++) {
+        const int v = (((r0[i] >> 4) * b0) >> 16) + (((r1[i] >> 4) * b1) >> 16);
+        o[i] = Clamp8((v + 2) >> 2);
+      }
     }
-    EmitRow(l.kind, pix, iw, dst, inner.y + dy, inner.x);
+    EmitRow(l.kind, pix0, pix1, pix2, iw, dst, inner.y + dy, inner.x);
   }
   return true;
 }

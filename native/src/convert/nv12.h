@@ -84,7 +84,7 @@ class Nv12Converter {
   std::vector<int32_t> xWeights_, yWeights_;
   std::vector<int16_t> acc16_;
   std::vector<int32_t> rows_;
-  std::vector<int32_t> hStart_;
+  std::vector<int32_t> hStart_, linX_, linC_;
   std::vector<int16_t> hW_;
   std::vector<const uint8_t*> rowPtrs_;
   std::vector<uint16_t> rowW_;
