@@ -281,19 +281,20 @@ void FillPad(const Nv12Image& dst, const Rect& inner) {
 
 }  // namespace
 
-void Nv12Converter::BuildPlan(PixelFormat format, const Rect& crop, int iw, int ih, bool area) {
+void Nv12Converter::BuildPlan(Plan* plan, PixelFormat format, const Rect& crop, int iw, int ih, bool area) {
+  Plan& pl = *plan;
   const Layout l = LayoutOf(format);
   const int C = l.channels, cw = crop.width, ch = crop.height;
   if (area) {
-    AreaTaps(cw, iw, kHorzOne, &xTaps_, &xWeights_);
-    AreaTaps(ch, ih, kVertOne, &yTaps_, &yWeights_);
+    AreaTaps(cw, iw, kHorzOne, &pl.xTaps, &pl.xWeights);
+    AreaTaps(ch, ih, kVertOne, &pl.yTaps, &pl.yWeights);
   } else {
-    LinearTaps(cw, iw, true, &xTaps_, &xWeights_);
-    LinearTaps(ch, ih, false, &yTaps_, &yWeights_);
+    LinearTaps(cw, iw, true, &pl.xTaps, &pl.xWeights);
+    LinearTaps(ch, ih, false, &pl.yTaps, &pl.yWeights);
   }
-  // table_: per channel, the byte offset of each crop column's sample within its row.
-  table_.resize(static_cast<size_t>(C) * cw);
-  int32_t* off = table_.data();
+  // pl.offsets: per channel, the byte offset of each crop column's sample within its row.
+  pl.offsets.resize(static_cast<size_t>(C) * cw);
+  int32_t* off = pl.offsets.data();
   for (int c = 0; c < C; c++)
     for (int x = 0; x < cw; x++) off[c * cw + x] = ChannelOffset(l, format, crop.x + x, c);
   // Per plane (0: packed rows or the Y plane; 1: the NV12 UV plane), the byte range of the crop.
@@ -305,32 +306,31 @@ void Nv12Converter::BuildPlan(PixelFormat format, const Rect& crop, int iw, int 
       hi[planeOf(c)] = std::max(hi[planeOf(c)], off[c * cw + x] + 1);
     }
   for (int p = 0; p < 2; p++) {
-    base_[p] = lo[p] == INT32_MAX ? 0 : lo[p];
-    len_[p] = lo[p] == INT32_MAX ? 0 : hi[p] - lo[p];
+    pl.base[p] = lo[p] == INT32_MAX ? 0 : lo[p];
+    pl.len[p] = lo[p] == INT32_MAX ? 0 : hi[p] - lo[p];
   }
-  scratch_.resize(static_cast<size_t>(iw) * 3 + 16);
   if (!area) {
     // Packed formats: byte position of each output column's two source pixels.
-    linX_.resize(static_cast<size_t>(iw) * 2);
-    linC_.resize(static_cast<size_t>(iw) * 2 * C);
+    pl.linX.resize(static_cast<size_t>(iw) * 2);
+    pl.linC.resize(static_cast<size_t>(iw) * 2 * C);
     for (int dx = 0; dx < iw; dx++) {
-      const int x0 = xTaps_[dx].first, x1 = std::min(x0 + 1, cw - 1);
-      linX_[2 * dx] = (crop.x + x0) * l.bpp;
-      linX_[2 * dx + 1] = (crop.x + x1) * l.bpp;
+      const int x0 = pl.xTaps[dx].first, x1 = std::min(x0 + 1, cw - 1);
+      pl.linX[2 * dx] = (crop.x + x0) * l.bpp;
+      pl.linX[2 * dx + 1] = (crop.x + x1) * l.bpp;
       for (int c = 0; c < C; c++) {
-        linC_[(static_cast<size_t>(c) * iw + dx) * 2] = off[c * cw + x0];
-        linC_[(static_cast<size_t>(c) * iw + dx) * 2 + 1] = off[c * cw + x1];
+        pl.linC[(static_cast<size_t>(c) * iw + dx) * 2] = off[c * cw + x0];
+        pl.linC[(static_cast<size_t>(c) * iw + dx) * 2 + 1] = off[c * cw + x1];
       }
     }
     return;
   }
 
   // Area: per output column and plane, one window of column sums shared by that plane's channels
-  // (hStart_[2x+plane]), and per channel hLen_ zero-padded Q12 weights at hW_[(3x+c)*hLen_].
+  // (pl.hStart[2x+plane]), and per channel pl.hLen zero-padded Q12 weights at pl.hW[(3x+c)*pl.hLen].
   int span = 1;
-  hStart_.assign(static_cast<size_t>(iw) * 2, 0);
+  pl.hStart.assign(static_cast<size_t>(iw) * 2, 0);
   for (int dx = 0; dx < iw; dx++) {
-    const FilterTaps& tx = xTaps_[dx];
+    const FilterTaps& tx = pl.xTaps[dx];
     int wlo[2] = {INT32_MAX, INT32_MAX}, whi[2] = {0, 0};
     for (int c = 0; c < C; c++)
       for (int k = 0; k < tx.count; k++) {
@@ -340,31 +340,31 @@ void Nv12Converter::BuildPlan(PixelFormat format, const Rect& crop, int iw, int 
       }
     for (int p = 0; p < 2; p++)
       if (wlo[p] != INT32_MAX) {
-        hStart_[2 * dx + p] = wlo[p] - base_[p];
+        pl.hStart[2 * dx + p] = wlo[p] - pl.base[p];
         span = std::max(span, whi[p] - wlo[p] + 1);
       }
-    if (!l.semiPlanar) hStart_[2 * dx + 1] = hStart_[2 * dx];  // channels 1, 2 share plane 0's window
+    if (!l.semiPlanar) pl.hStart[2 * dx + 1] = pl.hStart[2 * dx];  // channels 1, 2 share plane 0's window
   }
   const int L = (span + 15) & ~15;
-  hLen_ = L;
-  hW_.assign(static_cast<size_t>(iw) * 3 * L, 0);
+  pl.hLen = L;
+  pl.hW.assign(static_cast<size_t>(iw) * 3 * L, 0);
   for (int dx = 0; dx < iw; dx++) {
-    const FilterTaps& tx = xTaps_[dx];
-    const int32_t* wx = xWeights_.data() + tx.wOffset;
+    const FilterTaps& tx = pl.xTaps[dx];
+    const int32_t* wx = pl.xWeights.data() + tx.wOffset;
     for (int c = 0; c < C; c++) {
       const int p = planeOf(c);
-      int16_t* w = hW_.data() + static_cast<size_t>(3 * dx + c) * L;
-      const int start = hStart_[2 * dx + (c == 0 ? 0 : 1)];
-      for (int k = 0; k < tx.count; k++) w[off[c * cw + tx.first + k] - base_[p] - start] += static_cast<int16_t>(wx[k]);
+      int16_t* w = pl.hW.data() + static_cast<size_t>(3 * dx + c) * L;
+      const int start = pl.hStart[2 * dx + (c == 0 ? 0 : 1)];
+      for (int k = 0; k < tx.count; k++) w[off[c * cw + tx.first + k] - pl.base[p] - start] += static_cast<int16_t>(wx[k]);
     }
   }
   // Column sums, each plane followed by L zeros so that every window can be read whole.
   // Two of them: the row being summed and the row being reduced horizontally.
-  acc16_.assign(2 * (static_cast<size_t>(len_[0]) + len_[1] + 2 * static_cast<size_t>(L)), 0);
+  pl.acc16.assign(2 * (static_cast<size_t>(pl.len[0]) + pl.len[1] + 2 * static_cast<size_t>(L)), 0);
   size_t maxTaps = 1;
-  for (const FilterTaps& t : yTaps_) maxTaps = std::max(maxTaps, static_cast<size_t>(t.count));
-  rowPtrs_.resize(2 * maxTaps);  // plane 0 rows, then UV rows
-  rowW_.resize(maxTaps);
+  for (const FilterTaps& t : pl.yTaps) maxTaps = std::max(maxTaps, static_cast<size_t>(t.count));
+  pl.rowPtrs.resize(2 * maxTaps);  // plane 0 rows, then UV rows
+  pl.rowW.resize(2 * maxTaps);
 }
 
 bool Nv12Converter::Convert(const SrcImage& src, const Nv12Image& dst, const ConvertParams& params,
@@ -393,13 +393,14 @@ bool Nv12Converter::Convert(const SrcImage& src, const Nv12Image& dst, const Con
   const bool exact2x = cw == 2 * iw && ch == 2 * ih;
   const bool area = params.filter == ResizeFilter::kArea || exact2x;
   // Tables depend only on the format and geometry: a stream of same-sized frames reuses them.
-  const PlanKey key{static_cast<int>(src.format), crop.x, crop.y, cw, ch, iw, ih, area};
-  if (!(key == planKey_)) {
-    planKey_ = PlanKey{};
-    BuildPlan(src.format, crop, iw, ih, area);
-    planKey_ = key;
+  const PlanKey key{static_cast<int>(src.format), crop.x, crop.y, cw, ch, iw, ih};
+  Plan& pl = plans_[area ? 0 : 1];
+  if (!(key == pl.key)) {
+    pl.key = PlanKey{};
+    BuildPlan(&pl, src.format, crop, iw, ih, area);
+    pl.key = key;
   }
-  const int base0 = base_[0], base1 = base_[1];
+  const int base0 = pl.base[0], base1 = pl.base[1];
   // Resized channel planes of one output row, `pitch` apart (+16: room for 4-byte vector stores).
   const int pitch = iw + 16;
   scratch_.resize(static_cast<size_t>(pitch) * 3);
@@ -413,11 +414,11 @@ bool Nv12Converter::Convert(const SrcImage& src, const Nv12Image& dst, const Con
     // Software pipeline: output row dy's column sums are built chunk by chunk, and after each
     // chunk the matching share of row dy-1's horizontal pass runs. Loads (memory-bound) and dot
     // products (ALU-bound) stay interleaved, so the core keeps memory busy without prefetching.
-    const int len0 = len_[0], len1 = len_[1], L = hLen_;
+    const int len0 = pl.len[0], len1 = pl.len[1], L = pl.hLen;
     const size_t accSize = static_cast<size_t>(len0) + len1 + 2 * static_cast<size_t>(L);
-    int16_t* accs[2] = {acc16_.data(), acc16_.data() + accSize};
-    const int32_t* hs = hStart_.data();
-    const int16_t* hw = hW_.data();
+    int16_t* accs[2] = {pl.acc16.data(), pl.acc16.data() + accSize};
+    const int32_t* hs = pl.hStart.data();
+    const int16_t* hw = pl.hW.data();
     constexpr int kChunks = 8;  // 2..16 within noise at 1080p; fewer (longer chunks) was not better
     auto horizontal = [&](int row, const int16_t* acc, int dxFrom, int dxTo) {
       const int16_t* acc1 = acc + len0 + L;
@@ -435,30 +436,41 @@ bool Nv12Converter::Convert(const SrcImage& src, const Nv12Image& dst, const Con
       const int16_t* prev = accs[(dy + 1) & 1];
       const bool vertical = dy < ih;
       bool uv = false;
+      int uvTaps = 0;
       if (vertical) {
-        const FilterTaps& ty = yTaps_[dy];
-        const int32_t* wy = yWeights_.data() + ty.wOffset;
+        const FilterTaps& ty = pl.yTaps[dy];
+        const int32_t* wy = pl.yWeights.data() + ty.wOffset;
         uv = l.semiPlanar && ((inner.y + dy) & 1) == 0;
+        uvTaps = 0;
         for (int k = 0; k < ty.count; k++) {
-          rowPtrs_[k] = rowPtr(0, ty.first + k) + base0;
-          rowPtrs_[ty.count + k] = uv ? rowPtr(1, ty.first + k) + base1 : nullptr;
-          rowW_[k] = static_cast<uint16_t>(wy[k]);
+          pl.rowPtrs[k] = rowPtr(0, ty.first + k) + base0;
+          pl.rowW[k] = static_cast<uint16_t>(wy[k]);
+          if (!uv) continue;
+          // Two luma rows share one chroma row: sum their weights instead of reading it twice.
+          const uint8_t* r = rowPtr(1, ty.first + k) + base1;
+          if (uvTaps > 0 && pl.rowPtrs[ty.count + uvTaps - 1] == r) {
+            pl.rowW[ty.count + uvTaps - 1] = static_cast<uint16_t>(pl.rowW[ty.count + uvTaps - 1] + wy[k]);
+          } else {
+            pl.rowPtrs[ty.count + uvTaps] = r;
+            pl.rowW[ty.count + uvTaps] = static_cast<uint16_t>(wy[k]);
+            uvTaps++;
+          }
         }
       }
-      const int taps = vertical ? yTaps_[dy].count : 0;
+      const int taps = vertical ? pl.yTaps[dy].count : 0;
       for (int j = 1; j <= kChunks; j++) {
         if (vertical) {
-          VerticalSum(rowPtrs_.data(), rowW_.data(), taps, chunkEnd(len0, j - 1), chunkEnd(len0, j), acc);
+          VerticalSum(pl.rowPtrs.data(), pl.rowW.data(), taps, chunkEnd(len0, j - 1), chunkEnd(len0, j), acc);
           if (uv) {
-            VerticalSum(rowPtrs_.data() + taps, rowW_.data(), taps, chunkEnd(len1, j - 1), chunkEnd(len1, j),
-                        acc + len0 + L);
+            VerticalSum(pl.rowPtrs.data() + taps, pl.rowW.data() + taps, uvTaps, chunkEnd(len1, j - 1),
+                        chunkEnd(len1, j), acc + len0 + L);
           }
         }
         if (vertical && j < kChunks) {
           // Ask for the next chunk of these rows before the ALU-bound horizontal share runs
           // (measured: 1080p bgr8 cold ~0.95 -> ~0.8 ms).
           const int a = chunkEnd(len0, j), b = chunkEnd(len0, j + 1);
-          for (int k = 0; k < taps; k++) PrefetchRange(rowPtrs_[k] + a, static_cast<size_t>(b - a));
+          for (int k = 0; k < taps; k++) PrefetchRange(pl.rowPtrs[k] + a, static_cast<size_t>(b - a));
         }
         if (dy > 0) horizontal(dy - 1, prev, iw * (j - 1) / kChunks, iw * j / kChunks);
       }
@@ -475,24 +487,24 @@ bool Nv12Converter::Convert(const SrcImage& src, const Nv12Image& dst, const Con
   auto hresize = [&](int sy, int slot) {
     int32_t* out = rows_.data() + static_cast<size_t>(slot) * rowLen;
     const uint8_t* r0 = rowPtr(0, sy);
-    const int32_t* xw = xWeights_.data();
+    const int32_t* xw = pl.xWeights.data();
     if (l.kind == Kind::kRgb) {
-      // Packed RGB: both taps' byte positions precomputed per output column (linX_).
+      // Packed RGB: both taps' byte positions precomputed per output column (pl.linX).
       const int o0 = l.off[0], o1 = l.off[1], o2 = l.off[2];
       for (int dx = 0; dx < iw; dx++) {
-        const uint8_t* p0 = r0 + linX_[2 * dx];
-        const uint8_t* p1 = r0 + linX_[2 * dx + 1];
+        const uint8_t* p0 = r0 + pl.linX[2 * dx];
+        const uint8_t* p1 = r0 + pl.linX[2 * dx + 1];
         const int32_t a0 = xw[2 * dx], a1 = xw[2 * dx + 1];
         out[dx] = p0[o0] * a0 + p1[o0] * a1;
         out[iw + dx] = p0[o1] * a0 + p1[o1] * a1;
         out[2 * iw + dx] = p0[o2] * a0 + p1[o2] * a1;
       }
     } else {
-      // Other layouts: per channel, both taps' byte positions precomputed (linC_).
+      // Other layouts: per channel, both taps' byte positions precomputed (pl.linC).
       const uint8_t* r1 = l.semiPlanar ? rowPtr(1, sy) : r0;
       for (int c = 0; c < C; c++) {
         const uint8_t* r = c > 0 ? r1 : r0;
-        const int32_t* pos = linC_.data() + static_cast<size_t>(c) * iw * 2;
+        const int32_t* pos = pl.linC.data() + static_cast<size_t>(c) * iw * 2;
         int32_t* o = out + static_cast<size_t>(c) * iw;
         for (int dx = 0; dx < iw; dx++) o[dx] = r[pos[2 * dx]] * xw[2 * dx] + r[pos[2 * dx + 1]] * xw[2 * dx + 1];
       }
@@ -503,12 +515,12 @@ bool Nv12Converter::Convert(const SrcImage& src, const Nv12Image& dst, const Con
   // only ~2 rows per output row, at jumps the hardware prefetcher does not predict).
   auto prefetchRows = [&](int dy) {
     if (dy >= ih) return;
-    const FilterTaps& t = yTaps_[dy];
+    const FilterTaps& t = pl.yTaps[dy];
     for (int k = 0; k < 2; k++) {
       const int sy = std::min(std::max(t.first + k, 0), ch - 1);
       if (sy == cachedRow[0] || sy == cachedRow[1]) continue;
-      PrefetchRange(rowPtr(0, sy) + base0, static_cast<size_t>(len_[0]));
-      if (l.semiPlanar) PrefetchRange(rowPtr(1, sy) + base1, static_cast<size_t>(len_[1]));
+      PrefetchRange(rowPtr(0, sy) + base0, static_cast<size_t>(pl.len[0]));
+      if (l.semiPlanar) PrefetchRange(rowPtr(1, sy) + base1, static_cast<size_t>(pl.len[1]));
     }
   };
   auto fetch = [&](int sy) -> const int32_t* {
@@ -520,10 +532,10 @@ bool Nv12Converter::Convert(const SrcImage& src, const Nv12Image& dst, const Con
     return rows_.data() + static_cast<size_t>(slot) * rowLen;
   };
   for (int dy = 0; dy < ih; dy++) {
-    const FilterTaps& ty = yTaps_[dy];
+    const FilterTaps& ty = pl.yTaps[dy];
     const int sy0 = std::min(std::max(ty.first, 0), ch - 1);
     const int sy1 = std::min(std::max(ty.first + 1, 0), ch - 1);
-    const int b0 = yWeights_[ty.wOffset], b1 = yWeights_[ty.wOffset + 1];
+    const int b0 = pl.yWeights[ty.wOffset], b1 = pl.yWeights[ty.wOffset + 1];
     prefetchRows(dy + 1);
     const int32_t* s0 = fetch(sy0);
     const int32_t* s1 = fetch(sy1);

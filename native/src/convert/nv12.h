@@ -76,30 +76,30 @@ class Nv12Converter {
   bool Convert(const SrcImage& src, const Nv12Image& dst, const ConvertParams& params, std::string* error);
 
  private:
-  std::vector<uint8_t> scratch_;
-  std::vector<int32_t> table_;
-  // Added by the convert work: filter taps per axis, column sums (area), horizontally resized
-  // rows (bilinear). All only grow, so a steady stream of frames allocates nothing.
-  std::vector<FilterTaps> xTaps_, yTaps_;
-  std::vector<int32_t> xWeights_, yWeights_;
-  std::vector<int16_t> acc16_;
-  std::vector<int32_t> rows_;
-  std::vector<int32_t> hStart_, linX_, linC_;
-  std::vector<int16_t> hW_;
-  std::vector<const uint8_t*> rowPtrs_;
-  std::vector<uint16_t> rowW_;
-  int base_[2] = {0, 0}, len_[2] = {0, 0}, hLen_ = 16;
-  // The tables above are kept while format and geometry stay the same.
+  std::vector<uint8_t> scratch_;  // resized channel planes of one output row
+  std::vector<int32_t> rows_;     // bilinear: two horizontally resized source rows
+  // Everything that depends only on format and geometry: filter taps, channel byte offsets, area
+  // windows and column sums. One plan per filter, kept while the geometry stays the same, so a
+  // steady stream of frames allocates nothing (vectors only grow).
   struct PlanKey {
     int format = -1, cx = 0, cy = 0, cw = 0, ch = 0, iw = 0, ih = 0;
-    bool area = false;
     bool operator==(const PlanKey& o) const {
-      return format == o.format && cx == o.cx && cy == o.cy && cw == o.cw && ch == o.ch && iw == o.iw && ih == o.ih &&
-             area == o.area;
+      return format == o.format && cx == o.cx && cy == o.cy && cw == o.cw && ch == o.ch && iw == o.iw && ih == o.ih;
     }
   };
-  PlanKey planKey_;
-  void BuildPlan(PixelFormat format, const Rect& crop, int iw, int ih, bool area);
+  struct Plan {
+    PlanKey key;
+    std::vector<FilterTaps> xTaps, yTaps;
+    std::vector<int32_t> xWeights, yWeights;
+    std::vector<int32_t> offsets;  // per channel, byte offset of each crop column's sample in its row
+    std::vector<int32_t> hStart, linX, linC;
+    std::vector<int16_t> hW, acc16;
+    std::vector<const uint8_t*> rowPtrs;
+    std::vector<uint16_t> rowW;
+    int base[2] = {0, 0}, len[2] = {0, 0}, hLen = 16;
+  };
+  Plan plans_[2];  // [0] area, [1] bilinear
+  static void BuildPlan(Plan* plan, PixelFormat format, const Rect& crop, int iw, int ih, bool area);
 };
 
 struct Geometry {
