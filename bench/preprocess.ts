@@ -92,15 +92,21 @@ export async function run(argv: string[]): Promise<number> {
       json: { type: 'boolean' },
       iterations: { type: 'string' },
       'ring-mib': { type: 'string' },
+      sizes: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
-    console.log('usage: mnv4 bench preprocess [--json] [--iterations N (default 80)] [--ring-mib M (default 512)]');
+    console.log('usage: mnv4 bench preprocess [--json] [--iterations N (default 80)] [--ring-mib M (default 512)] [--sizes 640x480,1920x1080]');
     return 0;
   }
   const iterations = Number(values.iterations ?? 80);
   const ringMib = Number(values['ring-mib'] ?? 512);
+  const sizes = values.sizes ? values.sizes.split(',').map((v) => v.split('x').map(Number) as [number, number]) : SIZES;
+  if (!(iterations >= 1) || !(ringMib >= 16) || sizes.some(([w, h]) => !(w >= 224 && h >= 224 && w % 2 === 0 && h % 2 === 0))) {
+    console.error('mnv4 bench preprocess: --iterations >= 1, --ring-mib >= 16, --sizes WxH,... even and >= 224');
+    return 2;
+  }
   const native = loadNative<BenchBinding>();
   sharp.cache(false);
   const log = (s: string) => { if (!values.json) console.log(s); };
@@ -114,7 +120,7 @@ export async function run(argv: string[]): Promise<number> {
     });
   };
 
-  for (const [w, h] of SIZES) {
+  for (const [w, h] of sizes) {
     const size = `${w}x${h}`;
     for (const enc of ['bgr8', 'yuyv', 'nv12'] as RawEncoding[]) {
       const step = w * bytesPerPixel(enc);
@@ -192,7 +198,7 @@ export async function run(argv: string[]): Promise<number> {
 
   const med = (input: string, size: string, variant: string) => rows.find((r) => r.input === input && r.size === size && r.variant === variant)?.medianUs;
   const ratios: Array<{ input: string; size: string; name: string; value: number }> = [];
-  for (const [w, h] of SIZES) {
+  for (const [w, h] of sizes) {
     const size = `${w}x${h}`;
     for (const input of ['bgr8', 'yuyv', 'nv12']) {
       const area = med(input, size, 'ours area')!, bil = med(input, size, 'ours bilinear')!;
@@ -200,7 +206,7 @@ export async function run(argv: string[]): Promise<number> {
       ratios.push({ input, size, name: 'area / read floor (goal <= 1.3)', value: area / read });
       ratios.push({ input, size, name: 'area / libyuv box (goal <= 0.5)', value: area / box });
       ratios.push({ input, size, name: 'bilinear / libyuv bilinear', value: bil / lbil });
-      if (input === 'bgr8') {
+      if (input === 'bgr8' && VENDOR_BILINEAR_US[size] !== undefined) {
         ratios.push({ input, size, name: 'bilinear hot / vendor OpenCV (anchor)', value: med(input, size, 'ours bilinear hot')! / VENDOR_BILINEAR_US[size] });
         ratios.push({ input, size, name: 'area / OpenCV INTER_AREA (anchor)', value: area / OPENCV_AREA_US[size] });
       }
@@ -216,7 +222,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log(JSON.stringify({ unit: 'us', iterations, ringMib, rows, ratios }, null, 1));
     return 0;
   }
-  for (const [w, h] of SIZES) {
+  for (const [w, h] of sizes) {
     const size = `${w}x${h}`;
     log(`\n${size}`);
     for (const input of ['bgr8', 'yuyv', 'nv12', 'jpeg']) {
