@@ -483,6 +483,10 @@ bool Nv12Converter::Convert(const SrcImage& src, const Nv12Image& dst, const Con
           // (measured: 1080p bgr8 cold ~0.95 -> ~0.8 ms).
           const int a = chunkEnd(len0, j), b = chunkEnd(len0, j + 1);
           for (int k = 0; k < taps; k++) PrefetchRange(pl.rowPtrs[k] + a, static_cast<size_t>(b - a));
+          if (uv) {
+            const int ua = chunkEnd(len1, j), ub = chunkEnd(len1, j + 1);
+            for (int k = 0; k < uvTaps; k++) PrefetchRange(pl.rowPtrs[taps + k] + ua, static_cast<size_t>(ub - ua));
+          }
         }
         if (dy > 0) horizontal(dy - 1, prev, iw * (j - 1) / kChunks, iw * j / kChunks);
       }
