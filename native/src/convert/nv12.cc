@@ -36,6 +36,7 @@
 #include "convert/nv12.h"
 
 #include "convert/area_kernels.h"
+#include "convert/linear_kernels.h"
 
 #include <algorithm>
 #include <cmath>
@@ -322,17 +323,26 @@ void Nv12Converter::BuildPlan(Plan* plan, PixelFormat format, const Rect& crop, 
     pl.len[p] = lo[p] == INT32_MAX ? 0 : hi[p] - lo[p];
   }
   if (!area) {
-    // Packed formats: byte position of each output column's two source pixels.
+    // Both taps' byte positions per output column: linX for packed RGB (pixel start; channels at
+    // +l.off), linC per channel otherwise; each as [tap 0 for all columns][tap 1 for all columns].
+    // linW likewise holds the 11-bit weights; linMax the largest position per plane.
     pl.linX.resize(static_cast<size_t>(iw) * 2);
     pl.linC.resize(static_cast<size_t>(iw) * 2 * C);
+    pl.linW.resize(static_cast<size_t>(iw) * 2);
+    pl.linMax[0] = pl.linMax[1] = 0;
     for (int dx = 0; dx < iw; dx++) {
       const int x0 = pl.xTaps[dx].first, x1 = std::min(x0 + 1, cw - 1);
-      pl.linX[2 * dx] = (crop.x + x0) * l.bpp;
-      pl.linX[2 * dx + 1] = (crop.x + x1) * l.bpp;
+      pl.linX[dx] = (crop.x + x0) * l.bpp;
+      pl.linX[iw + dx] = (crop.x + x1) * l.bpp;
+      pl.linW[dx] = pl.xWeights[2 * dx];
+      pl.linW[iw + dx] = pl.xWeights[2 * dx + 1];
       for (int c = 0; c < C; c++) {
-        pl.linC[(static_cast<size_t>(c) * iw + dx) * 2] = off[c * cw + x0];
-        pl.linC[(static_cast<size_t>(c) * iw + dx) * 2 + 1] = off[c * cw + x1];
+        int32_t* lc = pl.linC.data() + static_cast<size_t>(c) * iw * 2;
+        lc[dx] = off[c * cw + x0];
+        lc[iw + dx] = off[c * cw + x1];
+        pl.linMax[planeOf(c)] = std::max({pl.linMax[planeOf(c)], lc[dx], lc[iw + dx]});
       }
+      pl.linMax[0] = std::max(pl.linMax[0], pl.linX[iw + dx]);
     }
     return;
   }
@@ -500,29 +510,23 @@ bool Nv12Converter::Convert(const SrcImage& src, const Nv12Image& dst, const Con
   const int rowLen = iw * C;
   rows_.resize(static_cast<size_t>(rowLen) * 2);
   int cachedRow[2] = {-1, -1};
+  const uint8_t* dataEnd = src.data + src.size;
   auto hresize = [&](int sy, int slot) {
     int32_t* out = rows_.data() + static_cast<size_t>(slot) * rowLen;
     const uint8_t* r0 = rowPtr(0, sy);
-    const int32_t* xw = pl.xWeights.data();
+    const int32_t* a0 = pl.linW.data();
+    const int32_t* a1 = a0 + iw;
+    // The gathers read 4 bytes at each position: fine except possibly at the very end of the data.
+    const bool safe0 = dataEnd - r0 >= static_cast<ptrdiff_t>(pl.linMax[0]) + 4;
     if (l.kind == Kind::kRgb) {
-      // Packed RGB: both taps' byte positions precomputed per output column (pl.linX).
-      const int o0 = l.off[0], o1 = l.off[1], o2 = l.off[2];
-      for (int dx = 0; dx < iw; dx++) {
-        const uint8_t* p0 = r0 + pl.linX[2 * dx];
-        const uint8_t* p1 = r0 + pl.linX[2 * dx + 1];
-        const int32_t a0 = xw[2 * dx], a1 = xw[2 * dx + 1];
-        out[dx] = p0[o0] * a0 + p1[o0] * a1;
-        out[iw + dx] = p0[o1] * a0 + p1[o1] * a1;
-        out[2 * iw + dx] = p0[o2] * a0 + p1[o2] * a1;
-      }
+      LinearRowPacked(r0, pl.linX.data(), pl.linX.data() + iw, a0, a1, iw, l.off, safe0, out, out + iw, out + 2 * iw);
     } else {
-      // Other layouts: per channel, both taps' byte positions precomputed (pl.linC).
       const uint8_t* r1 = l.semiPlanar ? rowPtr(1, sy) : r0;
+      const bool safe1 = l.semiPlanar ? dataEnd - r1 >= static_cast<ptrdiff_t>(pl.linMax[1]) + 4 : safe0;
       for (int c = 0; c < C; c++) {
-        const uint8_t* r = c > 0 ? r1 : r0;
         const int32_t* pos = pl.linC.data() + static_cast<size_t>(c) * iw * 2;
-        int32_t* o = out + static_cast<size_t>(c) * iw;
-        for (int dx = 0; dx < iw; dx++) o[dx] = r[pos[2 * dx]] * xw[2 * dx] + r[pos[2 * dx + 1]] * xw[2 * dx + 1];
+        LinearRowChannel(c > 0 ? r1 : r0, pos, pos + iw, a0, a1, iw, c > 0 ? safe1 : safe0,
+                         out + static_cast<size_t>(c) * iw);
       }
     }
     cachedRow[slot] = sy;

@@ -92,11 +92,11 @@ class Nv12Converter {
     std::vector<FilterTaps> xTaps, yTaps;
     std::vector<int32_t> xWeights, yWeights;
     std::vector<int32_t> offsets;  // per channel, byte offset of each crop column's sample in its row
-    std::vector<int32_t> hStart, linX, linC;
+    std::vector<int32_t> hStart, linX, linC, linW;
     std::vector<int16_t> hW, acc16;
     std::vector<const uint8_t*> rowPtrs;
     std::vector<uint16_t> rowW;
-    int base[2] = {0, 0}, len[2] = {0, 0}, hLen = 16;
+    int base[2] = {0, 0}, len[2] = {0, 0}, hLen = 16, linMax[2] = {0, 0};
   };
   Plan plans_[2];  // [0] area, [1] bilinear
   static void BuildPlan(Plan* plan, PixelFormat format, const Rect& crop, int iw, int ih, bool area);
