@@ -76,32 +76,7 @@ int32_t WindowDot(const int16_t* acc, const int16_t* w, int len) {
 #endif
 }
 
-void WindowDot3(const int16_t* a0, const int16_t* a12, const int16_t* w, int len, int32_t* out) {
-#ifdef __AVX2__
-  __m256i s0 = _mm256_setzero_si256(), s1 = s0, s2 = s0;
-  auto ld = [](const int16_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); };
-  for (int j = 0; j < len; j += 16) {
-    const __m256i x0 = ld(a0 + j);
-    const __m256i x12 = a12 == a0 ? x0 : ld(a12 + j);
-    s0 = _mm256_add_epi32(s0, _mm256_madd_epi16(x0, ld(w + j)));
-    s1 = _mm256_add_epi32(s1, _mm256_madd_epi16(x12, ld(w + len + j)));
-    s2 = _mm256_add_epi32(s2, _mm256_madd_epi16(x12, ld(w + 2 * len + j)));
-  }
-  // Per 128-bit half: hadd(hadd(s0,s1), hadd(s2,s2)) = [sum s0, sum s1, sum s2, sum s2]; then add halves.
-  const __m256i h = _mm256_hadd_epi32(_mm256_hadd_epi32(s0, s1), _mm256_hadd_epi32(s2, s2));
-  const __m128i t = _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
-  out[0] = _mm_cvtsi128_si32(t);
-  out[1] = _mm_extract_epi32(t, 1);
-  out[2] = _mm_extract_epi32(t, 2);
-#else
-  out[0] = WindowDot(a0, w, len);
-  out[1] = WindowDot(a12, w + len, len);
-  out[2] = WindowDot(a12, w + 2 * len, len);
-#endif
-}
-
 namespace {
-inline uint8_t Round19(int32_t t) { return static_cast<uint8_t>((t + (1 << 18)) >> 19); }
 #ifdef __AVX2__
 inline __m256i Ld(const int16_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
 // Window dot product as 8 partial int32 sums.
@@ -110,61 +85,55 @@ inline __m256i Dot8(const int16_t* a, const int16_t* w, int len) {
   for (int j = 16; j < len; j += 16) s = _mm256_add_epi32(s, _mm256_madd_epi16(Ld(a + j), Ld(w + j)));
   return s;
 }
-// Sums of four 8-lane vectors, in order, with rounding: (sum + 2^18) >> 19.
-inline __m128i Reduce4(__m256i a, __m256i b, __m256i c, __m256i d) {
+// Sums of four 8-lane vectors, in order.
+inline __m128i Sum4(__m256i a, __m256i b, __m256i c, __m256i d) {
   const __m256i h = _mm256_hadd_epi32(_mm256_hadd_epi32(a, b), _mm256_hadd_epi32(c, d));
-  const __m128i t = _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
-  return _mm_srai_epi32(_mm_add_epi32(t, _mm_set1_epi32(1 << 18)), 19);
+  return _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
 }
 #endif
 }  // namespace
 
-void HorizontalPass3(const int16_t* a0, const int16_t* a12, const int32_t* starts, const int16_t* w, int len,
-                     int from, int to, uint8_t* p0, uint8_t* p1, uint8_t* p2) {
+void HorizontalNv12(const int16_t* a0, const int16_t* a12, const int32_t* starts, const int16_t* w, int len,
+                    int from, int to, int yOffset, int uvOffset, uint8_t* y, uint8_t* uv) {
+  const int32_t yBias = (yOffset << 21) + (1 << 20), uvBias = (uvOffset << 21) + (1 << 20);
+  auto clamp = [](int32_t v) { return static_cast<uint8_t>(v < 0 ? 0 : v > 255 ? 255 : v); };
   int dx = from;
 #ifdef __AVX2__
-  // Four output pixels per step: one reduction tree per channel and one 4-byte store per plane.
-  for (; dx + 4 <= to; dx += 4) {
-    __m256i s[3][4];
-    for (int p = 0; p < 4; p++) {
-      const int16_t* x0 = a0 + starts[2 * (dx + p)];
-      const int16_t* x12 = a12 + starts[2 * (dx + p) + 1];
-      const int16_t* wp = w + static_cast<size_t>(3 * (dx + p)) * len;
-      s[0][p] = Dot8(x0, wp, len);
-      s[1][p] = Dot8(x12, wp + len, len);
-      s[2][p] = Dot8(x12, wp + 2 * len, len);
-    }
-    uint8_t* planes[3] = {p0, p1, p2};
-    for (int c = 0; c < 3; c++) {
-      const __m128i r = Reduce4(s[c][0], s[c][1], s[c][2], s[c][3]);
-      const __m128i b = _mm_packus_epi16(_mm_packs_epi32(r, r), r);
-      const uint32_t v = static_cast<uint32_t>(_mm_cvtsi128_si32(b));
-      std::memcpy(planes[c] + dx, &v, 4);
-    }
-  }
-#endif
-  for (; dx < to; dx++) {
-    const int16_t* wp = w + static_cast<size_t>(3 * dx) * len;
-    p0[dx] = Round19(WindowDot(a0 + starts[2 * dx], wp, len));
-    p1[dx] = Round19(WindowDot(a12 + starts[2 * dx + 1], wp + len, len));
-    p2[dx] = Round19(WindowDot(a12 + starts[2 * dx + 1], wp + 2 * len, len));
-  }
-}
-
-void HorizontalPass1(const int16_t* a0, const int32_t* starts, const int16_t* w, int len, int from, int to,
-                     uint8_t* p0) {
-  int dx = from;
-#ifdef __AVX2__
+  const __m128i yb = _mm_set1_epi32(yBias), uvb = _mm_set1_epi32(uvBias);
   for (; dx + 4 <= to; dx += 4) {
     __m256i s[4];
     for (int p = 0; p < 4; p++) s[p] = Dot8(a0 + starts[2 * (dx + p)], w + static_cast<size_t>(3 * (dx + p)) * len, len);
-    const __m128i r = Reduce4(s[0], s[1], s[2], s[3]);
-    const __m128i b = _mm_packus_epi16(_mm_packs_epi32(r, r), r);
-    const uint32_t v = static_cast<uint32_t>(_mm_cvtsi128_si32(b));
-    std::memcpy(p0 + dx, &v, 4);
+    const __m128i r = _mm_srai_epi32(_mm_add_epi32(Sum4(s[0], s[1], s[2], s[3]), yb), 21);
+    const uint32_t v = static_cast<uint32_t>(_mm_cvtsi128_si32(_mm_packus_epi16(_mm_packs_epi32(r, r), r)));
+    std::memcpy(y + dx, &v, 4);
   }
 #endif
-  for (; dx < to; dx++) p0[dx] = Round19(WindowDot(a0 + starts[2 * dx], w + static_cast<size_t>(3 * dx) * len, len));
+  for (; dx < to; dx++) y[dx] = clamp((WindowDot(a0 + starts[2 * dx], w + static_cast<size_t>(3 * dx) * len, len) + yBias) >> 21);
+  if (uv == nullptr) return;
+  dx = from;
+#ifdef __AVX2__
+  // Even columns only (each 2x2 block's top-left pixel): 4 U,V pairs per step, 8 bytes stored.
+  for (; dx + 8 <= to; dx += 8) {
+    __m256i u[4], v[4];
+    for (int p = 0; p < 4; p++) {
+      const int x = dx + 2 * p;
+      const int16_t* win = a12 + starts[2 * x + 1];
+      const int16_t* wp = w + static_cast<size_t>(3 * x + 1) * len;
+      u[p] = Dot8(win, wp, len);
+      v[p] = Dot8(win, wp + len, len);
+    }
+    const __m128i ru = _mm_srai_epi32(_mm_add_epi32(Sum4(u[0], u[1], u[2], u[3]), uvb), 21);
+    const __m128i rv = _mm_srai_epi32(_mm_add_epi32(Sum4(v[0], v[1], v[2], v[3]), uvb), 21);
+    const __m128i words = _mm_packs_epi32(_mm_unpacklo_epi32(ru, rv), _mm_unpackhi_epi32(ru, rv));
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(uv + dx), _mm_packus_epi16(words, words));
+  }
+#endif
+  for (; dx < to; dx += 2) {
+    const int16_t* win = a12 + starts[2 * dx + 1];
+    const int16_t* wp = w + static_cast<size_t>(3 * dx + 1) * len;
+    uv[dx] = clamp((WindowDot(win, wp, len) + uvBias) >> 21);
+    uv[dx + 1] = clamp((WindowDot(win, wp + len, len) + uvBias) >> 21);
+  }
 }
 
 void PrefetchRange(const uint8_t* p, size_t bytes) {

@@ -21,18 +21,21 @@
 //     mono8 is R=G=B (so U=V=128); YUV sources pass through unchanged.
 //  4. Chroma siting: the U,V of each 2x2 output block are those of its top-left pixel (OpenCV's
 //     I420 conversion does exactly this; libyuv would average the block).
+//  The area kernel folds step 3 into step 2 (no 8-bit rounding of R,G,B in between), so its output
+//  may differ from this definition by 1; bilinear follows it exactly.
 //
-// libyuv versus our kernels (bench/preprocess.ts measures both in one run, cold 1080p frames):
-//  - area: our fused one-pass kernel (area_kernels.h) reads each source byte once and converts
-//    colour only for the 224x224 output. libyuv's best averaging sequence (RGB24ToI420 +
-//    I420Scale(kFilterBox) + I420ToNV12) converts the whole frame first: bgr8 ~0.75 vs ~1.5-1.9 ms,
-//    yuyv ~0.53 vs ~1.0 ms; for nv12 NV12Scale(kFilterBox) is about as fast (~0.46 vs ~0.5 ms) but
-//    filters chroma bilinearly, so ours is used everywhere.
+// libyuv versus our kernels (bench/preprocess.ts measures both in one run, cold 1080p frames,
+// medians on this shared 2-core VM, 2026-11-28):
+//  - area: our fused one-pass kernel (area_kernels.h) fetches each source byte from memory once
+//    and converts colour only for the 224x224 output. libyuv's best averaging sequence
+//    (RGB24ToI420/YUY2ToI420 + I420Scale(kFilterBox) + I420ToNV12) converts the whole frame first:
+//    bgr8 ~0.75-0.79 vs 1.5-3.6 ms, yuyv ~0.53 vs ~1.0 ms. For nv12, NV12Scale(kFilterBox) is
+//    slower or equal (~0.55 vs ~0.46 ms) and filters chroma bilinearly. Ours everywhere.
 //  - bilinear: the point is parity with OpenCV, whose fixed-point weights and rounding libyuv does
-//    not reproduce (Y differs by up to 2-3 levels, chroma is block-averaged), and ours is as fast
-//    as libyuv's fastest bilinear sequence (bgr8 ~0.52 vs ~0.69 ms, yuyv/nv12 equal within noise).
-//  So the conversion itself does not call libyuv; bench_libyuv.cc keeps its sequences as the
-//  benchmark's comparators.
+//    not reproduce (Y up to 2-3 levels off, chroma block-averaged); ours (linear_kernels.h) is also
+//    faster than libyuv's fastest bilinear sequence for bgr8 (~0.42 vs ~0.68 ms) and equal within
+//    noise for yuyv/nv12.
+//  So the conversion does not call libyuv; bench_libyuv.cc keeps its sequences as comparators.
 #include "convert/nv12.h"
 
 #include "convert/area_kernels.h"
@@ -57,16 +60,6 @@ constexpr int kHorzOne = 4096;   // area: horizontal weights of one output colum
 constexpr int kLinOne = 2048;    // OpenCV INTER_RESIZE_COEF_SCALE
 
 inline uint8_t Clamp8(int v) { return static_cast<uint8_t>(v < 0 ? 0 : (v > 255 ? 255 : v)); }
-
-inline uint8_t RgbToY(int r, int g, int b) {
-  return Clamp8((kCRY * r + kCGY * g + kCBY * b + kHalf + (16 << kShift)) >> kShift);
-}
-inline uint8_t RgbToU(int r, int g, int b) {
-  return Clamp8((kCRU * r + kCGU * g + kCBU * b + kHalf + (128 << kShift)) >> kShift);
-}
-inline uint8_t RgbToV(int r, int g, int b) {
-  return Clamp8((kCBU * r + kCGV * g + kCBV * b + kHalf + (128 << kShift)) >> kShift);
-}
 
 enum class Kind { kRgb, kGrey, kYuv };
 
@@ -380,6 +373,36 @@ void Nv12Converter::BuildPlan(Plan* plan, PixelFormat format, const Rect& crop, 
       for (int k = 0; k < tx.count; k++) w[off[c * cw + tx.first + k] - pl.base[p] - start] += static_cast<int16_t>(wx[k]);
     }
   }
+  // Fold the colour conversion into the windows (everything up to the rounding is linear), so that
+  // the horizontal pass computes Y, U, V directly: per output column, windows Y (over plane 0) and
+  // U, V (over the chroma plane), weights scaled by 4 (dot = value * 2^21). RGB: the BT.601
+  // coefficients times the R, G, B windows (disjoint supports); grey: Y only; YUV: as they are.
+  // Compared with rounding R,G,B to 8 bits first (the reference), results differ by at most 1.
+  {
+    const double cY[3] = {kCRY / 1048576.0, kCGY / 1048576.0, kCBY / 1048576.0};
+    const double cU[3] = {kCRU / 1048576.0, kCGU / 1048576.0, kCBU / 1048576.0};
+    const double cV[3] = {kCBU / 1048576.0, kCGV / 1048576.0, kCBV / 1048576.0};
+    std::vector<int16_t>& hw = pl.hW;
+    for (int dx = 0; dx < iw; dx++) {
+      int16_t* w = hw.data() + static_cast<size_t>(3 * dx) * L;
+      for (int j = 0; j < L; j++) {
+        const double w0 = w[j], w1 = C > 1 ? w[L + j] : 0.0, w2 = C > 1 ? w[2 * L + j] : 0.0;
+        double y, u, v;
+        if (l.kind == Kind::kYuv) {
+          y = w0, u = w1, v = w2;
+        } else if (l.kind == Kind::kGrey) {
+          y = (cY[0] + cY[1] + cY[2]) * w0, u = 0, v = 0;
+        } else {
+          y = cY[0] * w0 + cY[1] * w1 + cY[2] * w2;
+          u = cU[0] * w0 + cU[1] * w1 + cU[2] * w2;
+          v = cV[0] * w0 + cV[1] * w1 + cV[2] * w2;
+        }
+        w[j] = static_cast<int16_t>(std::lround(4 * y));
+        w[L + j] = static_cast<int16_t>(std::lround(4 * u));
+        w[2 * L + j] = static_cast<int16_t>(std::lround(4 * v));
+      }
+    }
+  }
   // Column sums, each plane followed by L zeros so that every window can be read whole.
   // Two of them: the row being summed and the row being reduced horizontally.
   pl.acc16.assign(2 * (static_cast<size_t>(pl.len[0]) + pl.len[1] + 2 * static_cast<size_t>(L)), 0);
@@ -423,7 +446,7 @@ bool Nv12Converter::Convert(const SrcImage& src, const Nv12Image& dst, const Con
     pl.key = key;
   }
   const int base0 = pl.base[0], base1 = pl.base[1];
-  // Resized channel planes of one output row, `pitch` apart (+16: room for 4-byte vector stores).
+  // Bilinear: resized channel planes of one output row, `pitch` apart.
   const int pitch = iw + 16;
   scratch_.resize(static_cast<size_t>(pitch) * 3);
   uint8_t* pix0 = scratch_.data();
@@ -442,15 +465,13 @@ bool Nv12Converter::Convert(const SrcImage& src, const Nv12Image& dst, const Con
     const int32_t* hs = pl.hStart.data();
     const int16_t* hw = pl.hW.data();
     constexpr int kChunks = 8;  // 2..16 within noise at 1080p; fewer (longer chunks) was not better
+    const int yOffset = l.kind == Kind::kYuv ? 0 : 16, uvOffset = l.kind == Kind::kYuv ? 0 : 128;
     auto horizontal = [&](int row, const int16_t* acc, int dxFrom, int dxTo) {
-      const int16_t* acc1 = acc + len0 + L;
-      const bool needUv = ((inner.y + row) & 1) == 0;
-      if (C == 1 || (l.kind == Kind::kYuv && !needUv)) {
-        // Grey, or a YUV row without chroma (odd output row): channel 0 only.
-        HorizontalPass1(acc, hs, hw, L, dxFrom, dxTo, pix0);
-      } else {
-        HorizontalPass3(acc, l.semiPlanar ? acc1 : acc, hs, hw, L, dxFrom, dxTo, pix0, pix1, pix2);
-      }
+      const int oy = inner.y + row;
+      uint8_t* yRow = dst.y + static_cast<size_t>(oy) * dst.yStride + inner.x;
+      uint8_t* uvRow = (oy & 1) == 0 ? dst.uv + static_cast<size_t>(oy / 2) * dst.uvStride + inner.x : nullptr;
+      HorizontalNv12(acc, l.semiPlanar ? acc + len0 + L : acc, hs, hw, L, dxFrom, dxTo, yOffset, uvOffset, yRow,
+                     uvRow);
     };
     auto chunkEnd = [](int len, int j) { return j == kChunks ? len : ((len / kChunks) & ~31) * j; };
     for (int dy = 0; dy <= ih; dy++) {
@@ -498,9 +519,8 @@ bool Nv12Converter::Convert(const SrcImage& src, const Nv12Image& dst, const Con
             for (int k = 0; k < uvTaps; k++) PrefetchRange(pl.rowPtrs[taps + k] + ua, static_cast<size_t>(ub - ua));
           }
         }
-        if (dy > 0) horizontal(dy - 1, prev, iw * (j - 1) / kChunks, iw * j / kChunks);
+        if (dy > 0) horizontal(dy - 1, prev, (iw * (j - 1) / kChunks) & ~1, (iw * j / kChunks) & ~1);
       }
-      if (dy > 0) EmitRow(l.kind, pix0, pix1, pix2, iw, dst, inner.y + dy - 1, inner.x);
     }
     return true;
   }
