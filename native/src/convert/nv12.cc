@@ -531,7 +531,10 @@ bool Nv12Converter::Convert(const SrcImage& src, const Nv12Image& dst, const Con
   rows_.resize(static_cast<size_t>(rowLen) * 2);
   int cachedRow[2] = {-1, -1};
   const uint8_t* dataEnd = src.data + src.size;
-  auto hresize = [&](int sy, int slot) {
+  // YUV sources: chroma is needed only for even output rows (point chroma), so rows fetched for odd
+  // ones skip it; cachedChroma says whether a cached row has it.
+  bool cachedChroma[2] = {false, false};
+  auto hresize = [&](int sy, int slot, bool chroma) {
     int32_t* out = rows_.data() + static_cast<size_t>(slot) * rowLen;
     const uint8_t* r0 = rowPtr(0, sy);
     const int32_t* a0 = pl.linW.data();
@@ -543,13 +546,14 @@ bool Nv12Converter::Convert(const SrcImage& src, const Nv12Image& dst, const Con
     } else {
       const uint8_t* r1 = l.semiPlanar ? rowPtr(1, sy) : r0;
       const bool safe1 = l.semiPlanar ? dataEnd - r1 >= static_cast<ptrdiff_t>(pl.linMax[1]) + 4 : safe0;
-      for (int c = 0; c < C; c++) {
+      for (int c = 0; c < (chroma ? C : 1); c++) {
         const int32_t* pos = pl.linC.data() + static_cast<size_t>(c) * iw * 2;
         LinearRowChannel(c > 0 ? r1 : r0, pos, pos + iw, a0, a1, iw, c > 0 ? safe1 : safe0,
                          out + static_cast<size_t>(c) * iw);
       }
     }
     cachedRow[slot] = sy;
+    cachedChroma[slot] = chroma || l.kind != Kind::kYuv;
   };
   // The rows of the next output row are requested while this one is computed (bilinear touches
   // only ~2 rows per output row, at jumps the hardware prefetcher does not predict).
@@ -563,12 +567,15 @@ bool Nv12Converter::Convert(const SrcImage& src, const Nv12Image& dst, const Con
       if (l.semiPlanar) PrefetchRange(rowPtr(1, sy) + base1, static_cast<size_t>(pl.len[1]));
     }
   };
-  auto fetch = [&](int sy) -> const int32_t* {
-    for (int s = 0; s < 2; s++)
-      if (cachedRow[s] == sy) return rows_.data() + static_cast<size_t>(s) * rowLen;
+  auto fetch = [&](int sy, bool chroma) -> const int32_t* {
+    for (int s = 0; s < 2; s++) {
+      if (cachedRow[s] != sy) continue;
+      if (chroma && !cachedChroma[s]) hresize(sy, s, true);
+      return rows_.data() + static_cast<size_t>(s) * rowLen;
+    }
     // Evict the slot not holding sy-1 (rows advance monotonically).
     const int slot = (cachedRow[0] == sy - 1) ? 1 : 0;
-    hresize(sy, slot);
+    hresize(sy, slot, chroma);
     return rows_.data() + static_cast<size_t>(slot) * rowLen;
   };
   for (int dy = 0; dy < ih; dy++) {
@@ -577,9 +584,10 @@ bool Nv12Converter::Convert(const SrcImage& src, const Nv12Image& dst, const Con
     const int sy1 = std::min(std::max(ty.first + 1, 0), ch - 1);
     const int b0 = pl.yWeights[ty.wOffset], b1 = pl.yWeights[ty.wOffset + 1];
     prefetchRows(dy + 1);
-    const int32_t* s0 = fetch(sy0);
-    const int32_t* s1 = fetch(sy1);
-    for (int c = 0; c < C; c++) {
+    const bool chroma = ((inner.y + dy) & 1) == 0;
+    const int32_t* s0 = fetch(sy0, chroma);
+    const int32_t* s1 = fetch(sy1, chroma);
+    for (int c = 0; c < (chroma || l.kind != Kind::kYuv ? C : 1); c++) {
       uint8_t* o = pix0 + static_cast<size_t>(c) * pitch;
       const int32_t* r0 = s0 + static_cast<size_t>(c) * iw;
       const int32_t* r1 = s1 + static_cast<size_t>(c) * iw;
