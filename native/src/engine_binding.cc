@@ -315,6 +315,7 @@ class EngineHandle : public Napi::ObjectWrap<EngineHandle> {
     o.Set("busy", pool_ ? pool_->busy() : 0);
     o.Set("numThreads", pool_ ? pool_->numThreads() : 0);
     o.Set("outstanding", outstanding_);
+    o.Set("slots", pool_ ? pool_->slots() : 0);
     o.Set("workerError", pool_ ? pool_->lastWorkerError() : std::string());
     return o;
   }

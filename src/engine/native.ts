@@ -47,7 +47,7 @@ interface EngineHandle {
   submit(data: Uint8Array, width: number, height: number, step: number, format: number, seq: number): number;
   update(changes: { numThreads?: number; topK?: number }): void;
   setWantRoom(want: boolean): void;
-  stats(): { queueDepth: number; busy: number; numThreads: number; outstanding: number; workerError: string };
+  stats(): { queueDepth: number; busy: number; numThreads: number; outstanding: number; slots: number; workerError: string };
   info(): ModelFacts;
   diagnostics(): string;
   close(): number[];
@@ -242,6 +242,11 @@ export class NativeEngine implements Engine {
   /** Worker threads currently running for this engine. */
   threads(): number {
     return this.handle.stats().numThreads;
+  }
+
+  /** Job slots the pool has allocated so far: bounded by the queue and threads, not by the frame count. */
+  jobSlots(): number {
+    return this.handle.stats().slots;
   }
 
   /** The backend's own facts (for the simulator: live tasks and unfreed memory). */
