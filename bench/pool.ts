@@ -17,13 +17,13 @@ import { NativeEngine, type NativeBackendKind, type NativeEngineConfig } from '.
 import type { RawFrame } from '../src/image/types';
 import { configDir } from '../src/paths';
 
-const USAGE = `usage: mnv4 bench pool [--backend bpu-sim|synthetic] [--variant conv_small|conv_medium] [--threads N]
+const USAGE = `usage: mnv4 bench pool [--backend bpu-sim|synthetic] [--variant conv_small|conv_medium] [--threads N[,N...]]
                       [--frames F] [--queue Q] [--input WxH] [--model FILE] [--lib FILE] [--json]`;
 
 interface Args {
   backend: NativeBackendKind;
   variant: string;
-  threads: number;
+  threads: number[]; // rows to measure besides the 1-thread one; the first is the headline
   frames: number;
   queue: number;
   inputWidth: number;
@@ -51,7 +51,7 @@ function simCoreBusyMs(engine: NativeEngine): number | undefined {
 }
 
 function parse(argv: string[]): Args | string {
-  const a: Args = { backend: 'bpu-sim', variant: 'conv_small', threads: 2, frames: 2000, queue: 4, inputWidth: 1280, inputHeight: 720, json: false };
+  const a: Args = { backend: 'bpu-sim', variant: 'conv_small', threads: [2], frames: 2000, queue: 4, inputWidth: 1280, inputHeight: 720, json: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = () => {
@@ -73,7 +73,12 @@ function parse(argv: string[]): Args | string {
           break;
         }
         case '--variant': a.variant = value(); break;
-        case '--threads': a.threads = int(1, 8); break;
+        case '--threads': {
+          const list = value().split(',').map(Number);
+          if (list.some((n) => !Number.isInteger(n) || n < 1 || n > 8)) return '--threads takes integers in 1..8, comma-separated';
+          a.threads = list;
+          break;
+        }
         case '--frames': a.frames = int(10, 10_000_000); break;
         case '--queue': a.queue = int(1, 1024); break;
         case '--input': {
@@ -236,7 +241,9 @@ export async function run(argv: string[]): Promise<number> {
   }
   const ring = Array.from({ length: 8 }, (_, i) => cameraFrame(i, args.inputWidth, args.inputHeight));
   const single = await measure(args, sim, 1, ring);
-  const multi = args.threads === 1 ? single : await measure(args, sim, args.threads, ring);
+  const rows = [single];
+  for (const n of args.threads) rows.push(n === 1 ? single : await measure(args, sim, n, ring));
+  const headline = rows[1];
   const report = {
     bench: 'pool',
     backend: args.backend,
@@ -244,15 +251,16 @@ export async function run(argv: string[]): Promise<number> {
     input: `${args.inputWidth}x${args.inputHeight} nv12 -> ${sim.inputWidth}x${sim.inputHeight} (area), ring of 8 frames, block policy`,
     queue_size: args.queue,
     core_time_ms: sim.coreTimeMs,
-    ...multi,
+    ...headline,
     single_thread: single,
+    rows: rows.slice(1),
   };
   if (args.json) {
     console.log(JSON.stringify(report));
   } else {
     console.log(`pool bench: ${args.backend} ${args.variant}, ${report.input}, queue ${args.queue}, core ${sim.coreTimeMs} ms/task`);
     console.log('threads  throughput_fps  ideal_fps  utilisation  p50_ms  p95_ms  p99_ms  pre_ms  infer_ms  sim_busy');
-    for (const r of args.threads === 1 ? [single] : [single, multi]) {
+    for (const r of args.threads.length === 1 && args.threads[0] === 1 ? [single] : rows) {
       console.log(
         [r.threads, r.throughput_fps, r.ideal_fps, r.core_utilisation, r.latency_ms.p50, r.latency_ms.p95, r.latency_ms.p99, r.stage_ms.preprocess, r.stage_ms.inference, r.sim_core_busy ?? '-']
           .map((v, i) => String(v).padStart(i === 0 ? 7 : [14, 9, 11, 6, 6, 6, 6, 8, 8][i - 1]))
