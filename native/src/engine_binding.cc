@@ -129,6 +129,7 @@ class EngineHandle : public Napi::ObjectWrap<EngineHandle> {
                            InstanceMethod<&EngineHandle::Update>("update"),
                            InstanceMethod<&EngineHandle::SetWantRoom>("setWantRoom"),
                            InstanceMethod<&EngineHandle::Stats>("stats"),
+                           InstanceMethod<&EngineHandle::QueueDepth>("queueDepth"),
                            InstanceMethod<&EngineHandle::Info>("info"),
                            InstanceMethod<&EngineHandle::Diagnostics>("diagnostics"),
                            InstanceMethod<&EngineHandle::Close>("close"),
@@ -306,6 +307,11 @@ class EngineHandle : public Napi::ObjectWrap<EngineHandle> {
   Napi::Value SetWantRoom(const Napi::CallbackInfo& info) {
     if (pool_) pool_->setWantRoom(info[0].ToBoolean().Value());
     return info.Env().Undefined();
+  }
+
+  // The cheap question ready() asks on every call (stats() builds an object).
+  Napi::Value QueueDepth(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), pool_ ? pool_->queueDepth() : 0);
   }
 
   Napi::Value Stats(const Napi::CallbackInfo& info) {

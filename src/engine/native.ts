@@ -47,6 +47,7 @@ interface EngineHandle {
   submit(data: Uint8Array, width: number, height: number, step: number, format: number, seq: number): number;
   update(changes: { numThreads?: number; topK?: number }): void;
   setWantRoom(want: boolean): void;
+  queueDepth(): number;
   stats(): { queueDepth: number; busy: number; numThreads: number; outstanding: number; slots: number; workerError: string };
   info(): ModelFacts;
   diagnostics(): string;
@@ -219,7 +220,7 @@ export class NativeEngine implements Engine {
   }
 
   ready(): Promise<void> {
-    if (this.closing || this.handle.stats().queueDepth < this.queueSize) return Promise.resolve();
+    if (this.closing || this.handle.queueDepth() < this.queueSize) return Promise.resolve();
     this.handle.setWantRoom(true);
     return new Promise<void>((resolve) => this.roomWaiters.push(resolve));
   }
@@ -276,7 +277,7 @@ export class NativeEngine implements Engine {
       const code = STATUS_CODES[status] ?? 'inference_failed';
       this.settle(seq, this.fail(seq, new FrameError(code, message ?? code), timings));
     }
-    if (this.roomWaiters.length > 0 && this.handle.stats().queueDepth < this.queueSize) this.wakeRoomWaiters();
+    if (this.roomWaiters.length > 0 && this.handle.queueDepth() < this.queueSize) this.wakeRoomWaiters();
   }
 
   private fail(seq: number, error: FrameError, timings?: EngineResult['timings']): EngineResult {
