@@ -130,6 +130,24 @@ describe('[native] engine: worker pool on the BPU simulator', function () {
     }
   });
 
+  it('close() under load answers every frame, joins the workers and leaves the simulator clean', async function () {
+    this.timeout(10000); // hang detection only
+    const engine = await NativeEngine.open(config({ numThreads: 4, queueSize: 8, dropPolicy: 'drop_oldest' }));
+    const frames = Array.from({ length: 4 }, (_, i) => nv12Frame(1280, 720, 3000 + i));
+    const pending = Array.from({ length: 200 }, (_, i) => engine.submit(frames[i % 4]));
+    const waiter = engine.ready(); // the queue is full: this waits, and close must release it
+    await engine.close();
+    await waiter;
+    const results = await Promise.all(pending);
+    const codes = new Set(results.map((r) => (r.ok ? 'ok' : r.error.code)));
+    assert.ok([...codes].every((c) => c === 'ok' || c === 'dropped' || c === 'shutdown'), [...codes].join());
+    assert.ok(codes.has('shutdown') && codes.has('dropped'));
+    assert.equal(nativeLiveThreads(), 0);
+    const acc = accounting(engine);
+    assert.equal(acc.live_tasks, 0);
+    assert.equal(acc.live_mem_blocks, 0);
+  });
+
   it('a runtime error or a timeout fails only its frame, with the runtime\'s reason', async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mnv4-pool-sim-'));
     const model = JSON.parse(fs.readFileSync(CONV_SMALL, 'utf8')) as Record<string, unknown>;
