@@ -6,7 +6,7 @@ import * as ort from 'onnxruntime-node';
 import { ModelError } from '../../errors';
 import type { InputContract } from '../registry';
 import type { Hypothesis } from '../types';
-import { IMAGENET_CLASSES, classProbabilities, fillInput, topK } from './contract';
+import { IMAGENET_CLASSES, classProbabilities, fillInput, normalisationTable, topK } from './contract';
 
 export interface RunnerOptions {
   modelPath: string;
@@ -34,6 +34,7 @@ export class ModelRunner {
   private readonly feeds: Record<string, ort.Tensor>;
   private readonly fetches: Record<string, ort.Tensor>;
   private readonly probs = new Float64Array(IMAGENET_CLASSES);
+  private readonly lut: Float32Array;
 
   private constructor(
     private readonly session: ort.InferenceSession,
@@ -41,6 +42,7 @@ export class ModelRunner {
     info: ModelInfo,
   ) {
     this.info = info;
+    this.lut = normalisationTable(opts.contract);
     const { width, height, contract } = opts;
     const shape = contract.input.layout === 'nchw' ? [1, 3, height, width] : [1, height, width, 3];
     this.input = contract.input.dtype === 'float32' ? new Float32Array(width * height * 3) : new Uint8Array(width * height * 3);
@@ -84,7 +86,7 @@ export class ModelRunner {
 
   /** Packed RGB (width*height*3) -> input tensor. */
   setRgb(rgb: Uint8Array): void {
-    fillInput(rgb, this.opts.width, this.opts.height, this.opts.contract, this.input);
+    fillInput(rgb, this.opts.width, this.opts.height, this.opts.contract, this.input, this.lut);
   }
 
   /** Runs the model on the current input; the raw output row lands in `output`. */
