@@ -35,7 +35,7 @@ export interface ResolvedEngine {
 /** The slice of src/engine/native.ts used here (the native pool engine, BPU or simulator). */
 interface NativeModule {
   NativeEngine: {
-    open(config: EngineOptions & { backend: 'bpu' | 'bpu-sim'; modelPath: string; libPath?: string; modelName: string }): Promise<Engine>;
+    open(config: EngineOptions & { backend: 'bpu' | 'bpu-sim'; modelPath: string; libPath?: string; modelName: string; expectedClasses?: number }): Promise<Engine>;
   };
 }
 
@@ -131,6 +131,7 @@ export async function openEngine(req: OpenEngineRequest): Promise<{ engine: Engi
     backend,
     modelPath: model.modelPath,
     modelName: model.name,
+    expectedClasses: resolved.labels.length,
     ...(libPath ? { libPath } : {}),
   });
   return { engine, resolved };

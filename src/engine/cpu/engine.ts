@@ -122,6 +122,9 @@ export class CpuEngine implements Engine {
     return new Promise<EngineResult>((resolve) => {
       const job: Pending = { seq, frame, submittedAt: monoMs(), resolve };
       if (this.closing) return this.finish(job, this.error(seq, 'shutdown', 'the engine is closed'));
+      if (this.opened && this.initFailures >= 3 && this.workerCount() === 0) {
+        return this.finish(job, this.error(seq, 'inference_failed', `no CPU worker is running: ${this.lastWorkerError}`));
+      }
       if (!frame || !(frame.data instanceof Uint8Array)) {
         return this.finish(job, this.error(seq, 'short_data', 'frame.data must be a Uint8Array'));
       }
