@@ -107,7 +107,8 @@ export async function openEngine(req: OpenEngineRequest): Promise<{ engine: Engi
   const resolved = resolveEngine(req);
   const { model, backend } = resolved;
   if (!model.exists) {
-    throw new ModelError(`model '${model.name}' for the ${backend} backend not found (looked in ${model.searched.join(', ')}). ${model.hint}`);
+    const why = req.backend === 'auto' ? ` [${resolved.reason}]` : '';
+    throw new ModelError(`model '${model.name}' for the ${backend} backend not found (looked in ${model.searched.join(', ')})${why}. ${model.hint}`);
   }
   if (!fs.statSync(model.modelPath).isFile()) throw new ModelError(`model path ${model.modelPath} is not a file`);
   const options: EngineOptions = {

@@ -2,7 +2,7 @@
 // created: the CPU engine makes one per worker thread. session.run() computes on the calling JS
 // thread, so never keep one on the main thread of a node that has anything else to do.
 import * as fs from 'fs';
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import { ModelError } from '../../errors';
 import type { InputContract } from '../registry';
 import type { Hypothesis } from '../types';
@@ -22,6 +22,12 @@ export interface ModelInfo {
   inputShape: ReadonlyArray<number | string>;
   outputName: string;
   outputShape: ReadonlyArray<number | string>;
+}
+
+// Loaded on first use, so that importing this module (e.g. by a test file in the AddressSanitizer
+// job, which runs no ORT) does not load ONNX Runtime's native library.
+function ortModule(): typeof import('onnxruntime-node') {
+  return require('onnxruntime-node') as typeof import('onnxruntime-node');
 }
 
 const ONNX_TYPE: Record<InputContract['input']['dtype'], string> = { float32: 'float32', uint8: 'uint8' };
@@ -47,10 +53,11 @@ export class ModelRunner {
     const shape = contract.input.layout === 'nchw' ? [1, 3, height, width] : [1, height, width, 3];
     this.input = contract.input.dtype === 'float32' ? new Float32Array(width * height * 3) : new Uint8Array(width * height * 3);
     this.output = new Float32Array(contract.output.classes);
-    this.feeds = { [contract.input.name]: new ort.Tensor(ONNX_TYPE[contract.input.dtype] as 'float32', this.input as Float32Array, shape) };
+    const { Tensor } = ortModule();
+    this.feeds = { [contract.input.name]: new Tensor(ONNX_TYPE[contract.input.dtype] as 'float32', this.input as Float32Array, shape) };
     // ORT writes into a preallocated output tensor handed in as a fetch.
     const outShape = info.outputShape.map((d) => (typeof d === 'number' && d > 0 ? d : 1));
-    this.fetches = { [contract.output.name]: new ort.Tensor('float32', this.output, outShape) };
+    this.fetches = { [contract.output.name]: new Tensor('float32', this.output, outShape) };
   }
 
   /** Loads and checks the model against its contract; every failure is a ModelError naming the file. */
@@ -65,7 +72,7 @@ export class ModelRunner {
     if (!stat.isFile()) throw new ModelError(`model file ${modelPath} is not a file`);
     let session: ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(modelPath, {
+      session = await ortModule().InferenceSession.create(modelPath, {
         intraOpNumThreads: opts.intraOpNumThreads ?? 1,
         interOpNumThreads: 1,
         executionMode: 'sequential',
