@@ -98,6 +98,19 @@ describe('CPU engine (worker threads)', function () {
       assert.ok(Buffer.from(view.data).equals(Buffer.from(parrot.data)), 'a view is copied, not moved');
     });
 
+    it('refuses a bad frame at submit without dropping a queued good one (drop_oldest)', async () => {
+      const e = await CpuEngine.open(config({ queueSize: 1, dropPolicy: 'drop_oldest' }));
+      try {
+        const first = e.submit(copyOf(cat)); // to the worker
+        const second = e.submit(copyOf(parrot)); // waits in the queue
+        const bad = await e.submit({ width: 3, height: 2, encoding: 'nv12', step: 3, data: new Uint8Array(9) });
+        assert.ok(!bad.ok && bad.error.code === 'odd_size', !bad.ok ? bad.error.message : '');
+        assert.deepEqual((await Promise.all([first, second])).map(top1), [285, 88]);
+      } finally {
+        await e.close();
+      }
+    });
+
     it('fails a bad frame with a FrameError and goes on with the next', async () => {
       const bad = await engine.submit({ width: 64, height: 64, encoding: 'rgb8', step: 192, data: new Uint8Array(100) });
       assert.equal(bad.ok, false);

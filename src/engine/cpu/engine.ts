@@ -11,6 +11,7 @@
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { FrameError, ModelError } from '../../errors';
+import { validateFrame } from '../../image/nv12';
 import type { RawFrame } from '../../image/types';
 import type { InputContract } from '../registry';
 import { DROP_POLICIES, type Engine, type EngineInfo, type EngineOptions, type EngineResult, type EngineStats } from '../types';
@@ -125,8 +126,13 @@ export class CpuEngine implements Engine {
       if (this.opened && this.initFailures >= 3 && this.workerCount() === 0) {
         return this.finish(job, this.error(seq, 'inference_failed', `no CPU worker is running: ${this.lastWorkerError}`));
       }
-      if (!frame || !(frame.data instanceof Uint8Array)) {
-        return this.finish(job, this.error(seq, 'short_data', 'frame.data must be a Uint8Array'));
+      // Checked here too (the worker checks again) so that a bad frame never takes queue space
+      // or pushes a good one out under drop_oldest.
+      try {
+        validateFrame(frame);
+      } catch (err) {
+        if (!(err instanceof FrameError)) throw err;
+        return this.finish(job, { ok: false, seq, error: err });
       }
       if (this.queue.length >= this.config.queueSize) {
         if (this.config.dropPolicy === 'drop_newest') {
