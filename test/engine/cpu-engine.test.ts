@@ -198,6 +198,22 @@ describe('CPU engine (worker threads)', function () {
     });
   });
 
+  it('fails the frames of a worker that dies and replaces the worker', async () => {
+    const engine = await CpuEngine.open(config({ queueSize: 2, dropPolicy: 'block' }));
+    try {
+      // A crash of the thread (simulated: terminate it) while it holds frames.
+      const slots = (engine as unknown as { slots: Set<{ worker: import('worker_threads').Worker }> }).slots;
+      const ps = [cat, parrot].map((f) => engine.submit(copyOf(f)));
+      for (const s of slots) void s.worker.terminate();
+      const rs = await Promise.all(ps);
+      for (const r of rs) assert.ok(!r.ok && r.error.code === 'inference_failed' && /the CPU worker stopped/.test(r.error.message), JSON.stringify(r));
+      assert.equal(top1(await engine.submit(copyOf(orange))), 950);
+      assert.equal(engine.workerCount(), 1);
+    } finally {
+      await engine.close();
+    }
+  });
+
   describe('bad models at open', () => {
     let tmp: string;
     before(() => (tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mnv4-eng-'))));
