@@ -26,6 +26,7 @@ export interface CpuEngineConfig extends EngineOptions {
 }
 
 export const MAX_THREADS = 8;
+const CLOSE_GRACE_MS = 10000;
 
 interface Pending {
   seq: number;
@@ -192,7 +193,12 @@ export class CpuEngine implements Engine {
     this.closed = (async () => {
       // Frames already in a worker finish; each worker then releases its session and exits.
       for (const s of this.slots) if (s.state === 'ready' || s.state === 'starting') this.retire(s);
-      await Promise.all([...this.slots].map((s) => s.exited));
+      // A worker that has not exited CLOSE_GRACE_MS later (stuck in a run) is terminated.
+      await Promise.all([...this.slots].map((s) => {
+        const timer = setTimeout(() => void s.worker.terminate(), CLOSE_GRACE_MS);
+        timer.unref();
+        return s.exited.finally(() => clearTimeout(timer));
+      }));
     })();
     return this.closed;
   }
