@@ -88,8 +88,12 @@ export function resolveEngine(req: Omit<OpenEngineRequest, 'options'>): Resolved
         }
       }
       backend = 'cpu';
-      model = resolveModel(req.model, 'cpu', ropts);
       reason = `auto: CPU because ${why}`;
+      try {
+        model = resolveModel(req.model, 'cpu', ropts);
+      } catch (err) {
+        throw new ModelError(`${(err as Error).message} [${reason}]`);
+      }
     }
   } else {
     backend = req.backend;
