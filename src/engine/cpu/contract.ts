@@ -54,7 +54,12 @@ export function fillInput(
     }
     return;
   }
-  if (layout === 'nchw') {
+  normaliseFloat(rgb, n, layout === 'nchw', out as Float32Array, lut);
+}
+
+// The float32 path on its own, so that its element accesses stay monomorphic (Float32Array).
+function normaliseFloat(rgb: Uint8Array, n: number, planar: boolean, out: Float32Array, lut: Float32Array): void {
+  if (planar) {
     for (let i = 0, j = 0; i < n; i++, j += 3) {
       out[i] = lut[rgb[j]];
       out[n + i] = lut[256 + rgb[j + 1]];
