@@ -98,6 +98,19 @@ describe('CPU engine (worker threads)', function () {
       assert.ok(Buffer.from(view.data).equals(Buffer.from(parrot.data)), 'a view is copied, not moved');
     });
 
+    it('refuses a bad frame at submit without dropping a queued good one (drop_oldest)', async () => {
+      const e = await CpuEngine.open(config({ queueSize: 1, dropPolicy: 'drop_oldest' }));
+      try {
+        const first = e.submit(copyOf(cat)); // to the worker
+        const second = e.submit(copyOf(parrot)); // waits in the queue
+        const bad = await e.submit({ width: 3, height: 2, encoding: 'nv12', step: 3, data: new Uint8Array(9) });
+        assert.ok(!bad.ok && bad.error.code === 'odd_size', !bad.ok ? bad.error.message : '');
+        assert.deepEqual((await Promise.all([first, second])).map(top1), [285, 88]);
+      } finally {
+        await e.close();
+      }
+    });
+
     it('fails a bad frame with a FrameError and goes on with the next', async () => {
       const bad = await engine.submit({ width: 64, height: 64, encoding: 'rgb8', step: 192, data: new Uint8Array(100) });
       assert.equal(bad.ok, false);
@@ -171,17 +184,34 @@ describe('CPU engine (worker threads)', function () {
       }
     });
 
-    it('close() lets the frame in the worker finish, resolves queued ones as shutdown, refuses new ones', async () => {
+    it('close() lets the frames in the worker finish, resolves queued ones as shutdown, refuses new ones', async () => {
       const engine = await CpuEngine.open(config({ queueSize: 3, dropPolicy: 'block' }));
-      const ps = [cat, parrot, orange].map((f) => engine.submit(copyOf(f)));
+      // under block a worker holds two frames (one running, one next); the rest wait in the queue
+      const ps = [cat, parrot, orange, cat].map((f) => engine.submit(copyOf(f)));
+      assert.deepEqual({ ...engine.stats(), submitted: 0 }, { submitted: 0, completed: 0, failed: 0, dropped: 0, queueDepth: 2, inFlight: 2 });
       await engine.close();
       const rs = await Promise.all(ps);
-      assert.equal(top1(rs[0]), 285);
-      assert.deepEqual(rs.slice(1).map((r) => (r.ok ? 'ok' : r.error.code)), ['shutdown', 'shutdown']);
+      assert.deepEqual(rs.map((r) => (r.ok ? r.top[0].classIndex : r.error.code)), [285, 88, 'shutdown', 'shutdown']);
       const late = await engine.submit(copyOf(cat));
       assert.ok(!late.ok && late.error.code === 'shutdown');
       assert.equal(engine.workerCount(), 0);
     });
+  });
+
+  it('fails the frames of a worker that dies and replaces the worker', async () => {
+    const engine = await CpuEngine.open(config({ queueSize: 2, dropPolicy: 'block' }));
+    try {
+      // A crash of the thread (simulated: terminate it) while it holds frames.
+      const slots = (engine as unknown as { slots: Set<{ worker: import('worker_threads').Worker }> }).slots;
+      const ps = [cat, parrot].map((f) => engine.submit(copyOf(f)));
+      for (const s of slots) void s.worker.terminate();
+      const rs = await Promise.all(ps);
+      for (const r of rs) assert.ok(!r.ok && r.error.code === 'inference_failed' && /the CPU worker stopped/.test(r.error.message), JSON.stringify(r));
+      assert.equal(top1(await engine.submit(copyOf(orange))), 950);
+      assert.equal(engine.workerCount(), 1);
+    } finally {
+      await engine.close();
+    }
   });
 
   describe('bad models at open', () => {
