@@ -92,7 +92,7 @@ export async function run(argv: string[]): Promise<number> {
       const bag = await openBag(bagPath);
       const out = await createBagWriter(path.join(dir, 'results.mcap'));
       const t0 = performance.now();
-      const res = await replay(bag, s2.pipeline, s2.engine, { maxInFlight: 4 + threads, labels: s2.labels, writer: out });
+      const res = await replay(bag, s2.pipeline, { maxInFlight: 4 + threads, labels: s2.labels, writer: out });
       await out.close();
       replayFps = (n * 1000) / (performance.now() - t0);
       classified = res.classified;

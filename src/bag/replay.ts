@@ -4,7 +4,6 @@
 // processed. With `rate`, frames are fed at their recorded pace (scaled) and the engine runs the
 // live drop policy, so what a robot would drop shows up as `dropped` errors. Either way every
 // input frame ends as a result or an error: frames == classified + errors is checked at the end.
-import type { Engine } from '../engine/types';
 import type { FrameOutcome, Header, ImageKind, LatencyMs } from '../pipeline/types';
 import { TYPES } from '../pipeline/types';
 import type { FrameErrorCode } from '../errors';
@@ -24,7 +23,9 @@ export const RESULT_TOPICS = {
 /** The slice of ClassifierPipeline the replay drives. */
 export interface PipelineLike {
   process(kind: ImageKind, cdr: Uint8Array): Promise<FrameOutcome>;
-  labelInfoCdr(): Uint8Array;
+  /** Resolves when a frame can be taken without being dropped (decode slot and engine queue). */
+  ready(): Promise<void>;
+  labelInfoCdr(stamp?: { sec: number; nanosec: number }): Uint8Array;
 }
 
 export interface FrameRecord {
@@ -114,7 +115,7 @@ function errorOf(rec: FrameRecord): ReplayError {
 
 export class ReplayInvariantError extends Error {}
 
-export async function replay(bag: StorageReader, pipeline: PipelineLike, engine: Pick<Engine, 'ready'>, opts: ReplayOptions): Promise<ReplayResult> {
+export async function replay(bag: StorageReader, pipeline: PipelineLike, opts: ReplayOptions): Promise<ReplayResult> {
   const topics = selectTopics(bag.info.topics, opts.topics);
   const total = topics.reduce((n, t) => n + t.messageCount, 0);
   const kindOf = new Map(topics.map((t) => [t.name, IMAGE_TYPES[t.type]]));
@@ -160,7 +161,7 @@ export async function replay(bag: StorageReader, pipeline: PipelineLike, engine:
     const kind = kindOf.get(m.topic)!;
     if (w && !labelInfoWritten) {
       // Latched class map, logged with the first frame so a player publishes it before any result.
-      await w.write(RESULT_TOPICS.labelInfo, m.logTime, pipeline.labelInfoCdr());
+      await w.write(RESULT_TOPICS.labelInfo, m.logTime, pipeline.labelInfoCdr(nsToStamp(m.logTime)));
       labelInfoWritten = true;
     }
     if (opts.rate !== undefined) {
@@ -170,7 +171,7 @@ export async function replay(bag: StorageReader, pipeline: PipelineLike, engine:
       if (wait > 0) await sleep(wait);
     } else {
       while (pending.length >= opts.maxInFlight) await settle();
-      await engine.ready();
+      await pipeline.ready();
     }
     const rec: FrameRecord = { index, topic: m.topic, kind, logTime: m.logTime };
     if (opts.keepData?.(index, total)) rec.cdr = m.data;

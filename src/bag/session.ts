@@ -3,7 +3,7 @@
 import { openEngine, type BackendChoice } from '../engine';
 import type { Engine, EngineOptions } from '../engine/types';
 import { DEFAULT_PREPROCESS, type ResizeFilter, type ResizeMode } from '../image/types';
-import { ClassifierPipeline } from '../pipeline';
+import { ClassifierPipeline } from '../pipeline/pipeline';
 import type { PipelineLike } from './replay';
 
 export interface SessionOptions {
@@ -59,8 +59,7 @@ export async function openSession(o: SessionOptions): Promise<Session> {
     async close() {
       if (closed) return;
       closed = true;
-      await pipeline.close();
-      await engine.close();
+      await pipeline.close(); // closes the engine too
     },
   };
 }

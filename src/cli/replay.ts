@@ -180,7 +180,7 @@ export async function runReplay(
     const bar = progress ? progressBar(process.stderr) : undefined;
     let result: ReplayResult;
     try {
-      result = await replay(bag, session.pipeline, session.engine, {
+      result = await replay(bag, session.pipeline, {
         topics: o.topics,
         rate: o.rate,
         maxInFlight: o.queueSize + o.threads,
