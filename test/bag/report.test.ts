@@ -2,7 +2,7 @@ import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type BrowserContext } from 'playwright-core';
 import { runReplay } from '../../src/cli/replay';
 import { buildInputs, type ReplayInputs } from './inputs';
 import { writeMcap } from './independent';
@@ -14,7 +14,7 @@ describe('[native] replay report in headless Chromium', function () {
   let dir: string;
   let inputs: ReplayInputs;
   let html: string;
-  let browser: Browser | undefined;
+  let browser: BrowserContext | undefined;
 
   before(async function () {
     if (!fs.existsSync(CHROMIUM)) this.skip();
@@ -43,7 +43,8 @@ describe('[native] replay report in headless Chromium', function () {
       () => undefined,
     );
     html = fs.readFileSync(report, 'utf8');
-    browser = await chromium.launch({
+    // A fresh profile directory per run.
+    browser = await chromium.launchPersistentContext(path.join(dir, 'chromium-profile'), {
       executablePath: CHROMIUM,
       args: [
         '--headless',
@@ -54,7 +55,6 @@ describe('[native] replay report in headless Chromium', function () {
         '--disable-background-networking',
         '--disable-component-update',
         '--disable-sync',
-        `--user-data-dir=${path.join(dir, 'chromium-profile')}`,
       ],
     });
   });
@@ -83,7 +83,7 @@ describe('[native] replay report in headless Chromium', function () {
       const box = await page.locator(`#${id}`).boundingBox();
       assert.ok(box && box.width > 100 && box.height > 30, `#${id} has a size: ${JSON.stringify(box)}`);
     }
-    const bars = await page.locator('#latency-histogram rect.bar').evaluateAll((els) => els.map((e) => (e as SVGRectElement).getBBox().height));
+    const bars = await page.locator('#latency-histogram rect.bar').evaluateAll((els) => els.map((e) => (e as unknown as { getBBox(): { height: number } }).getBBox().height));
     assert.ok(bars.some((h) => h > 0), 'histogram has non-empty bars');
     assert.equal(bars.filter((h) => h > 0).length >= 1, true);
     const segs = await page.locator('#stage-breakdown rect.seg').count();
@@ -92,7 +92,10 @@ describe('[native] replay report in headless Chromium', function () {
     assert.equal(await page.locator('#n-classified').innerText(), String(inputs.good.length));
 
     const thumbs = await page.locator('#thumbnails img').evaluateAll((els) =>
-      els.map((e) => ({ w: (e as HTMLImageElement).naturalWidth, h: (e as HTMLImageElement).naturalHeight, complete: (e as HTMLImageElement).complete })),
+      els.map((e) => {
+        const img = e as unknown as { naturalWidth: number; naturalHeight: number; complete: boolean };
+        return { w: img.naturalWidth, h: img.naturalHeight, complete: img.complete };
+      }),
     );
     assert.ok(thumbs.length >= 4, `thumbnails: ${thumbs.length}`);
     for (const t of thumbs) assert.ok(t.complete && t.w > 0 && t.h > 0, `thumbnail loaded: ${JSON.stringify(t)}`);
