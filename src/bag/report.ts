@@ -182,7 +182,7 @@ h1{font-size:20px}h2{font-size:16px;margin-top:28px}
 .bar:hover,.seg:hover{opacity:.7}
 .key{display:inline-block;margin-right:12px}.key i{display:inline-block;width:10px;height:10px;margin-right:4px}
 .strip{display:flex;gap:10px;overflow-x:auto;padding-bottom:8px}
-.thumb{margin:0;flex:0 0 auto;text-align:center;font-size:12px}.thumb img{display:block;height:96px;border-radius:4px}
+.thumb{margin:0;flex:0 0 auto;text-align:center;font-size:12px;max-width:180px}.thumb img{display:block;height:96px;border-radius:4px}
 table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:3px 8px;text-align:left;font-size:12px}
 #tip{position:fixed;pointer-events:none;background:#222;color:#fff;padding:2px 6px;border-radius:3px;font-size:12px;display:none}
 </style></head><body>

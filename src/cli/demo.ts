@@ -86,8 +86,9 @@ export async function run(argv: string[]): Promise<number> {
       const head = `${r.topic.padEnd(30)} ${stamp} ${what.padEnd(20)}`;
       if (r.top) {
         const t = r.top[0];
-        const label = t ? `${session.labels[t.classIndex]} (${(t.score * 100).toFixed(1)}%)` : '(nothing above the threshold)';
-        console.log(`${head} -> ${label.padEnd(36)} ${r.latency!.total_ms.toFixed(1)} ms`);
+        // ImageNet names list synonyms after commas: the first one is enough here.
+        const label = t ? `${t.classIndex} ${session.labels[t.classIndex].split(',')[0]} (${(t.score * 100).toFixed(1)}%)` : '(nothing above the threshold)';
+        console.log(`${head} -> ${label.padEnd(28)} ${r.latency!.total_ms.toFixed(1).padStart(6)} ms (inference ${r.latency!.inference_ms.toFixed(1)} ms)`);
       } else {
         console.log(`${head} -> error ${r.error?.code}: ${r.error?.message}`);
       }
