@@ -43,9 +43,12 @@ describe('[native] replay report in headless Chromium', function () {
       () => undefined,
     );
     html = fs.readFileSync(report, 'utf8');
-    // A fresh profile directory per run.
+    // A fresh profile directory per run. Under `npm run test:asan` this process has libasan
+    // preloaded; Chromium must not inherit it.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k, v]) => v !== undefined && k !== 'LD_PRELOAD' && !k.startsWith('ASAN_'))) as Record<string, string>;
     browser = await chromium.launchPersistentContext(path.join(dir, 'chromium-profile'), {
       executablePath: CHROMIUM,
+      env,
       args: [
         '--headless',
         '--no-sandbox',
