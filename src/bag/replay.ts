@@ -68,8 +68,14 @@ export interface ReplayResult {
 export interface ReplayOptions {
   /** Image topics to replay; default every Image and CompressedImage topic of the bag. */
   topics?: readonly string[];
-  /** Playback rate relative to the recording; undefined = as fast as possible with `block`. */
+  /** Playback rate relative to the recording; undefined = as fast as possible. */
   rate?: number;
+  /**
+   * Wait for room before each frame (the block policy: nothing dropped). Default: only when there
+   * is no `rate`; a paced replay then runs the engine's live drop policy. Paced and blocking
+   * together (the demo) keeps a camera's pace without losing frames.
+   */
+  block?: boolean;
   /** Frames waiting or in the engine at most (bounds memory); the engine's queue + workers. */
   maxInFlight: number;
   labels: readonly string[];
@@ -122,6 +128,7 @@ export async function replay(bag: StorageReader, pipeline: PipelineLike, opts: R
   const now = opts.now ?? (() => performance.now());
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const w = opts.writer;
+  const block = opts.block ?? opts.rate === undefined;
 
   if (w) {
     await w.addTopic({ name: RESULT_TOPICS.classification, type: TYPES.classification, qos: qosProfileYaml(QOS_DEFAULT) });
@@ -130,7 +137,7 @@ export async function replay(bag: StorageReader, pipeline: PipelineLike, opts: R
   }
 
   const records: FrameRecord[] = [];
-  const pending: { rec: FrameRecord; outcome: Promise<FrameOutcome> }[] = [];
+  const pending: { rec: FrameRecord; outcome: Promise<FrameOutcome>; settled: boolean }[] = [];
   let done = 0;
   let labelInfoWritten = false;
 
@@ -169,17 +176,21 @@ export async function replay(bag: StorageReader, pipeline: PipelineLike, opts: R
       const due = t0 + Number(m.logTime - firstLog) / 1e6 / opts.rate;
       const wait = due - now();
       if (wait > 0) await sleep(wait);
-    } else {
+    }
+    if (block) {
       while (pending.length >= opts.maxInFlight) await settle();
       await pipeline.ready();
     }
     const rec: FrameRecord = { index, topic: m.topic, kind, logTime: m.logTime };
     if (opts.keepData?.(index, total)) rec.cdr = m.data;
     records.push(rec);
-    pending.push({ rec, outcome: pipeline.process(kind, m.data) });
+    const entry = { rec, outcome: pipeline.process(kind, m.data), settled: false };
+    void entry.outcome.then(() => (entry.settled = true));
+    pending.push(entry);
     index++;
-    // Results are written in input order as soon as the oldest one is back.
-    if (opts.rate !== undefined) while (pending.length > opts.maxInFlight * 4) await settle();
+    // Results are written in input order as soon as the oldest ones are back; without back-pressure
+    // (live policy) the backlog of outcomes is still bounded.
+    while (pending.length && (pending[0].settled || pending.length > opts.maxInFlight * 4)) await settle();
   }
   while (pending.length) await settle();
   const wallMs = now() - t0;

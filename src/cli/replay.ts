@@ -50,6 +50,8 @@ export interface ReplayCliOptions {
   threads: number;
   queueSize: number;
   rate?: number;
+  /** Internal (the demo): keep the block policy even with a rate. The CLI's --rate is live. */
+  blockWithRate?: boolean;
   report?: string;
   golden?: string;
   tolerance: number;
@@ -173,7 +175,7 @@ export async function runReplay(
       scoreThreshold: o.scoreThreshold,
       numThreads: o.threads,
       queueSize: o.queueSize,
-      live: o.rate !== undefined,
+      live: o.rate !== undefined && !o.blockWithRate,
     });
     log(`replay: ${session.model} on ${session.backend} (${session.reason})`);
     const writer = await createBagWriter(o.out);
@@ -183,6 +185,7 @@ export async function runReplay(
       result = await replay(bag, session.pipeline, {
         topics: o.topics,
         rate: o.rate,
+        block: o.rate === undefined || o.blockWithRate === true,
         maxInFlight: o.queueSize + o.threads,
         labels: session.labels,
         writer,
@@ -217,7 +220,7 @@ export async function runReplay(
         bag: o.bag,
         model: session.model,
         backend: session.backend,
-        mode: o.rate === undefined ? 'block policy, as fast as possible' : `rate ${o.rate}x, drop_oldest`,
+        mode: o.rate === undefined ? 'block policy, as fast as possible' : `rate ${o.rate}x, ${o.blockWithRate ? 'block' : 'drop_oldest'}`,
         result,
         thumbnails,
         labels: session.labels,
