@@ -120,6 +120,39 @@ describe('bag readers (bags from independent writers)', () => {
     }
   });
 
+  it('refuses compressed chunks and compressed bags with a message that says what to do', async () => {
+    const file = path.join(dir, 'zstd.mcap');
+    const { McapWriter } = await import('@mcap/core');
+    const chunks: Uint8Array[] = [];
+    let pos = 0n;
+    const w = new McapWriter({
+      writable: { write: async (b: Uint8Array) => { chunks.push(b.slice()); pos += BigInt(b.length); }, position: () => pos },
+      useStatistics: true,
+      useChunks: true,
+      useChunkIndex: true,
+      // Labelled zstd (the bytes are not really compressed): the reader must refuse, not misread.
+      compressChunk: (data) => ({ compression: 'zstd', compressedData: data }),
+    });
+    await w.start({ profile: 'ros2', library: 'test' });
+    const schemaId = await w.registerSchema({ name: 'std_msgs/msg/String', encoding: 'ros2msg', data: Buffer.from('string data') });
+    const channelId = await w.registerChannel({ topic: '/chatter', schemaId, messageEncoding: 'cdr', metadata: new Map() });
+    await w.addMessage({ channelId, sequence: 0, logTime: T0, publishTime: T0, data: fgString('x') });
+    await w.end();
+    fs.writeFileSync(file, Buffer.concat(chunks));
+    const bag = await openBag(file);
+    try {
+      await assert.rejects(all(bag), /zstd-compressed; decompress the bag first/);
+    } finally {
+      await bag.close();
+    }
+
+    const folder = path.join(dir, 'compressed_bag');
+    writeDb3Folder(folder, sample());
+    const meta = path.join(folder, 'metadata.yaml');
+    fs.writeFileSync(meta, fs.readFileSync(meta, 'utf8').replace('compression_format: ""', 'compression_format: zstd').replace('compression_mode: ""', 'compression_mode: FILE'));
+    await assert.rejects(openBag(folder), /zstd-compressed \(mode FILE\); decompress it first/);
+  });
+
   it('names the problem for a non-bag, a missing file and an unsupported metadata version', async () => {
     const junk = path.join(dir, 'junk.mcap');
     fs.writeFileSync(junk, 'not a bag at all, just text');
