@@ -37,6 +37,9 @@ export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
+/** A long live-policy replay can drop thousands of frames; the page lists the first ones. */
+const MAX_ERROR_ROWS = 500;
+
 const W = 720;
 const H = 220;
 const M = { l: 48, r: 12, t: 12, b: 32 };
@@ -164,11 +167,12 @@ export function renderReport(input: ReportInput): string {
     )
     .join('');
   const errorRows = r.errors
+    .slice(0, MAX_ERROR_ROWS)
     .map(
       (e) =>
         `<tr class="error-row"><td>${stampText(e.stamp)}</td><td>${escapeHtml(e.frame_id)}</td><td>${escapeHtml(e.topic)}</td><td>${escapeHtml(e.code)}</td><td>${escapeHtml(e.reason)}</td></tr>`,
     )
-    .join('');
+    .join('') + (r.errors.length > MAX_ERROR_ROWS ? `<tr><td colspan="5">… and ${r.errors.length - MAX_ERROR_ROWS} more (see \`--json\`)</td></tr>` : '');
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"/><meta name="viewport" content="width=device-width,initial-scale=1"/>
 <title>${escapeHtml(input.title)}</title>
