@@ -165,7 +165,13 @@ export async function runReplay(
   const bag = await openBag(o.bag);
   let session: Session | undefined;
   try {
-    selectTopics(bag.info.topics, o.topics); // fail before loading a model
+    const chosen = selectTopics(bag.info.topics, o.topics); // fail before loading a model
+    for (const t of chosen) {
+      // image_transport records a camera twice (raw and compressed): the same frames, twice.
+      if (chosen.some((c) => c.name === `${t.name}/compressed` && c.messageCount === t.messageCount)) {
+        log(`note: ${t.name} and ${t.name}/compressed hold as many frames: probably one camera recorded twice, so each frame is classified twice (pick one with --topic)`);
+      }
+    }
     session = await openSession({
       model: o.model,
       backend: o.backend,
