@@ -1,7 +1,9 @@
 // `mnv4 bench replay`: frames/s of a full offline replay (bag read, CDR decode, engine, CDR
 // encode, results bag write) against the bare engine on the same decoded frames, in the same run,
 // on the synthetic MobileNetV4 conv_small (random weights: the cost is real, the labels are not).
-// Prints the ratio replay/engine: the share of engine throughput the replay path keeps.
+// Prints the ratio replay/engine: the share of engine throughput the replay path keeps. On a
+// machine with as many cores as workers, the replay's JS-thread work (bag read with chunk CRC
+// checks, CDR, results-bag writing) competes with inference, so the ratio falls with load.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
