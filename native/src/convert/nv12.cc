@@ -29,12 +29,12 @@
 //  - area: our fused one-pass kernel (area_kernels.h) fetches each source byte from memory once
 //    and converts colour only for the 224x224 output. libyuv's best averaging sequence
 //    (RGB24ToI420/YUY2ToI420 + I420Scale(kFilterBox) + I420ToNV12) converts the whole frame first:
-//    bgr8 ~0.75-0.79 vs 1.5-3.6 ms, yuyv ~0.53 vs ~1.0 ms. For nv12, NV12Scale(kFilterBox) is
-//    slower or equal (~0.55 vs ~0.46 ms) and filters chroma bilinearly. Ours everywhere.
+//    bgr8 ~0.70-0.76 vs 1.4-3.6 ms, yuyv ~0.51-0.55 vs ~1.0 ms. For nv12, NV12Scale(kFilterBox) is
+//    slower (~0.55 vs ~0.45-0.48 ms) and filters chroma bilinearly. Ours everywhere.
 //  - bilinear: the point is parity with OpenCV, whose fixed-point weights and rounding libyuv does
 //    not reproduce (Y up to 2-3 levels off, chroma block-averaged); ours (linear_kernels.h) is also
-//    faster than libyuv's fastest bilinear sequence for bgr8 (~0.42 vs ~0.68 ms) and equal within
-//    noise for yuyv/nv12.
+//    faster than libyuv's fastest bilinear sequences: bgr8 ~0.42-0.45 vs ~0.7 ms, yuyv ~0.33 vs
+//    ~0.43 ms, nv12 ~0.29 vs ~0.38 ms.
 //  So the conversion does not call libyuv; bench_libyuv.cc keeps its sequences as comparators.
 #include "convert/nv12.h"
 
