@@ -455,7 +455,7 @@ bool Nv12Converter::Convert(const SrcImage& src, const Nv12Image& dst, const Con
     pl.key = key;
   }
   const int base0 = pl.base[0], base1 = pl.base[1];
-  // Bilinear: resized channel planes of one output row, `pitch` apart.
+  // Resized channel planes of one output row, `pitch` apart (bilinear, and area with wide windows).
   const int pitch = iw + 16;
   scratch_.resize(static_cast<size_t>(pitch) * 3);
   uint8_t* pix0 = scratch_.data();
@@ -464,10 +464,10 @@ bool Nv12Converter::Convert(const SrcImage& src, const Nv12Image& dst, const Con
 
   if (area) {
     // Fused one-pass area kernel (area_kernels.h): per output row, VerticalSum over the source
-    // rows it covers, then one window dot product per output pixel and channel.
+    // rows it covers, then window dot products per output pixel giving Y (and U,V) directly.
     // Software pipeline: output row dy's column sums are built chunk by chunk, and after each
-    // chunk the matching share of row dy-1's horizontal pass runs. Loads (memory-bound) and dot
-    // products (ALU-bound) stay interleaved, so the core keeps memory busy without prefetching.
+    // chunk the next chunk of its rows is prefetched and the matching share of row dy-1's
+    // horizontal pass runs, so loads (memory-bound) and dot products (ALU-bound) overlap.
     const int len0 = pl.len[0], len1 = pl.len[1], L = pl.hLen;
     const size_t accSize = static_cast<size_t>(len0) + len1 + 2 * static_cast<size_t>(L);
     int16_t* accs[2] = {pl.acc16.data(), pl.acc16.data() + accSize};
