@@ -51,6 +51,24 @@ describe('[native] NV12 conversion matches the TypeScript reference', () => {
     }
   });
 
+  it('extreme geometries: 1-pixel crops, thin frames, huge reduction ratios, within 1', () => {
+    const cases: Array<[RawEncoding, number, number, PreprocessOptions]> = [
+      ['bgr8', 101, 99, { width: 224, height: 224, resizeMode: 'center_crop', filter: 'area', cropRatio: 0.005 }],
+      ['nv12', 100, 100, { width: 224, height: 224, resizeMode: 'center_crop', filter: 'bilinear', cropRatio: 0.01 }],
+      ['rgb8', 3001, 3, { width: 2, height: 2, resizeMode: 'stretch', filter: 'area' }],
+      ['mono8', 3, 2999, { width: 4, height: 2, resizeMode: 'stretch', filter: 'area' }],
+      ['yuyv', 2, 300, { width: 2, height: 300, resizeMode: 'letterbox', filter: 'area' }],
+      ['bgra8', 1, 1, { width: 6, height: 4, resizeMode: 'stretch', filter: 'bilinear' }],
+      ['uyvy', 2, 2, { width: 8, height: 8, resizeMode: 'letterbox', filter: 'area' }],
+    ];
+    let seed = 500;
+    for (const [encoding, w, h, opts] of cases) {
+      const frame = randomFrame(encoding, w, h, 0, seed++);
+      const diff = maxAbsDiff(toNv12(frame, opts), referenceToNv12(frame, opts));
+      assert.ok(diff <= 1, `${encoding} ${w}x${h} ${JSON.stringify(opts)}: max diff ${diff}`);
+    }
+  });
+
   it('letterbox pads with Y 125, U 128, V 128 (RGB 127 grey after the BPU conversion)', () => {
     const frame = randomFrame('bgr8', 64, 32, 0, 1);
     const out = toNv12(frame, { width: 32, height: 32, resizeMode: 'letterbox', filter: 'area' });

@@ -29,12 +29,12 @@
 //  - area: our fused one-pass kernel (area_kernels.h) fetches each source byte from memory once
 //    and converts colour only for the 224x224 output. libyuv's best averaging sequence
 //    (RGB24ToI420/YUY2ToI420 + I420Scale(kFilterBox) + I420ToNV12) converts the whole frame first:
-//    bgr8 ~0.75-0.79 vs 1.5-3.6 ms, yuyv ~0.53 vs ~1.0 ms. For nv12, NV12Scale(kFilterBox) is
-//    slower or equal (~0.55 vs ~0.46 ms) and filters chroma bilinearly. Ours everywhere.
+//    bgr8 ~0.70-0.76 vs 1.4-3.6 ms, yuyv ~0.51-0.55 vs ~1.0 ms. For nv12, NV12Scale(kFilterBox) is
+//    slower (~0.55 vs ~0.45-0.48 ms) and filters chroma bilinearly. Ours everywhere.
 //  - bilinear: the point is parity with OpenCV, whose fixed-point weights and rounding libyuv does
 //    not reproduce (Y up to 2-3 levels off, chroma block-averaged); ours (linear_kernels.h) is also
-//    faster than libyuv's fastest bilinear sequence for bgr8 (~0.42 vs ~0.68 ms) and equal within
-//    noise for yuyv/nv12.
+//    faster than libyuv's fastest bilinear sequences: bgr8 ~0.42-0.45 vs ~0.7 ms, yuyv ~0.33 vs
+//    ~0.43 ms, nv12 ~0.29 vs ~0.38 ms.
 //  So the conversion does not call libyuv; bench_libyuv.cc keeps its sequences as comparators.
 #include "convert/nv12.h"
 
@@ -376,9 +376,18 @@ void Nv12Converter::BuildPlan(Plan* plan, PixelFormat format, const Rect& crop, 
   // Fold the colour conversion into the windows (everything up to the rounding is linear), so that
   // the horizontal pass computes Y, U, V directly: per output column, windows Y (over plane 0) and
   // U, V (over the chroma plane), weights scaled by 4 (dot = value * 2^21). RGB: the BT.601
-  // coefficients times the R, G, B windows (disjoint supports); grey: Y only; YUV: as they are.
-  // Compared with rounding R,G,B to 8 bits first (the reference), results differ by at most 1.
-  {
+  // coefficients times the R, G, B windows (disjoint supports); grey: Y only; YUV: as they are
+  // (exact). Against rounding R,G,B to 8 bits first (the reference) the error is < 0.44 plus
+  // 0.0078 per non-zero folded weight (rounding of the weights), so folding is used while a window
+  // has at most 64 of them (horizontal reductions up to ~21x); wider ones keep R,G,B windows.
+  int maxNonZero = 0;
+  for (int i = 0; i < iw * 3; i++) {
+    int n = 0;
+    for (int j = 0; j < L; j++) n += pl.hW[static_cast<size_t>(i) * L + j] != 0;
+    maxNonZero = std::max(maxNonZero, n);
+  }
+  pl.folded = l.kind == Kind::kYuv || (l.kind == Kind::kRgb ? 3 : 1) * maxNonZero <= 64;
+  if (pl.folded) {
     const double cY[3] = {kCRY / 1048576.0, kCGY / 1048576.0, kCBY / 1048576.0};
     const double cU[3] = {kCRU / 1048576.0, kCGU / 1048576.0, kCBU / 1048576.0};
     const double cV[3] = {kCBU / 1048576.0, kCGV / 1048576.0, kCBV / 1048576.0};
@@ -446,7 +455,7 @@ bool Nv12Converter::Convert(const SrcImage& src, const Nv12Image& dst, const Con
     pl.key = key;
   }
   const int base0 = pl.base[0], base1 = pl.base[1];
-  // Bilinear: resized channel planes of one output row, `pitch` apart.
+  // Resized channel planes of one output row, `pitch` apart (bilinear, and area with wide windows).
   const int pitch = iw + 16;
   scratch_.resize(static_cast<size_t>(pitch) * 3);
   uint8_t* pix0 = scratch_.data();
@@ -455,10 +464,10 @@ bool Nv12Converter::Convert(const SrcImage& src, const Nv12Image& dst, const Con
 
   if (area) {
     // Fused one-pass area kernel (area_kernels.h): per output row, VerticalSum over the source
-    // rows it covers, then one window dot product per output pixel and channel.
+    // rows it covers, then window dot products per output pixel giving Y (and U,V) directly.
     // Software pipeline: output row dy's column sums are built chunk by chunk, and after each
-    // chunk the matching share of row dy-1's horizontal pass runs. Loads (memory-bound) and dot
-    // products (ALU-bound) stay interleaved, so the core keeps memory busy without prefetching.
+    // chunk the next chunk of its rows is prefetched and the matching share of row dy-1's
+    // horizontal pass runs, so loads (memory-bound) and dot products (ALU-bound) overlap.
     const int len0 = pl.len[0], len1 = pl.len[1], L = pl.hLen;
     const size_t accSize = static_cast<size_t>(len0) + len1 + 2 * static_cast<size_t>(L);
     int16_t* accs[2] = {pl.acc16.data(), pl.acc16.data() + accSize};
@@ -470,8 +479,19 @@ bool Nv12Converter::Convert(const SrcImage& src, const Nv12Image& dst, const Con
       const int oy = inner.y + row;
       uint8_t* yRow = dst.y + static_cast<size_t>(oy) * dst.yStride + inner.x;
       uint8_t* uvRow = (oy & 1) == 0 ? dst.uv + static_cast<size_t>(oy / 2) * dst.uvStride + inner.x : nullptr;
-      HorizontalNv12(acc, l.semiPlanar ? acc + len0 + L : acc, hs, hw, L, dxFrom, dxTo, yOffset, uvOffset, yRow,
-                     uvRow);
+      const int16_t* acc12 = l.semiPlanar ? acc + len0 + L : acc;
+      if (pl.folded) {
+        HorizontalNv12(acc, acc12, hs, hw, L, dxFrom, dxTo, yOffset, uvOffset, yRow, uvRow);
+        return;
+      }
+      // Wide windows (RGB/grey reduced > ~21x): R,G,B rounded to 8 bits, converted in EmitRow.
+      for (int dx = dxFrom; dx < dxTo; dx++) {
+        const int16_t* w = hw + static_cast<size_t>(3 * dx) * L;
+        for (int c = 0; c < C; c++) {
+          const int32_t t = WindowDot((c == 0 ? acc : acc12) + hs[2 * dx + (c == 0 ? 0 : 1)], w + c * L, L);
+          pix0[static_cast<size_t>(c) * pitch + dx] = static_cast<uint8_t>((t + (1 << 18)) >> 19);
+        }
+      }
     };
     auto chunkEnd = [](int len, int j) { return j == kChunks ? len : ((len / kChunks) & ~31) * j; };
     for (int dy = 0; dy <= ih; dy++) {
@@ -521,6 +541,7 @@ bool Nv12Converter::Convert(const SrcImage& src, const Nv12Image& dst, const Con
         }
         if (dy > 0) horizontal(dy - 1, prev, (iw * (j - 1) / kChunks) & ~1, (iw * j / kChunks) & ~1);
       }
+      if (dy > 0 && !pl.folded) EmitRow(l.kind, pix0, pix1, pix2, iw, dst, inner.y + dy - 1, inner.x);
     }
     return true;
   }

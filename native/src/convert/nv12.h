@@ -97,6 +97,7 @@ class Nv12Converter {
     std::vector<const uint8_t*> rowPtrs;
     std::vector<uint16_t> rowW;
     int base[2] = {0, 0}, len[2] = {0, 0}, hLen = 16, linMax[2] = {0, 0};
+    bool folded = false;  // area: colour conversion folded into the horizontal weights
   };
   Plan plans_[2];  // [0] area, [1] bilinear
   static void BuildPlan(Plan* plan, PixelFormat format, const Rect& crop, int iw, int ih, bool area);
