@@ -17,6 +17,7 @@
 
 #include "engine/bpu_factory.h"
 #include "engine/pool.h"
+#include "engine/sim_probe.h"
 #include "engine/synthetic_backend.h"
 
 namespace mnv4 {
@@ -128,6 +129,7 @@ class EngineHandle : public Napi::ObjectWrap<EngineHandle> {
                            InstanceMethod<&EngineHandle::Update>("update"),
                            InstanceMethod<&EngineHandle::SetWantRoom>("setWantRoom"),
                            InstanceMethod<&EngineHandle::Stats>("stats"),
+                           InstanceMethod<&EngineHandle::QueueDepth>("queueDepth"),
                            InstanceMethod<&EngineHandle::Info>("info"),
                            InstanceMethod<&EngineHandle::Diagnostics>("diagnostics"),
                            InstanceMethod<&EngineHandle::Close>("close"),
@@ -307,6 +309,11 @@ class EngineHandle : public Napi::ObjectWrap<EngineHandle> {
     return info.Env().Undefined();
   }
 
+  // The cheap question ready() asks on every call (stats() builds an object).
+  Napi::Value QueueDepth(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), pool_ ? pool_->queueDepth() : 0);
+  }
+
   Napi::Value Stats(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     Napi::Object o = Napi::Object::New(env);
@@ -314,6 +321,7 @@ class EngineHandle : public Napi::ObjectWrap<EngineHandle> {
     o.Set("busy", pool_ ? pool_->busy() : 0);
     o.Set("numThreads", pool_ ? pool_->numThreads() : 0);
     o.Set("outstanding", outstanding_);
+    o.Set("slots", pool_ ? pool_->slots() : 0);
     o.Set("workerError", pool_ ? pool_->lastWorkerError() : std::string());
     return o;
   }
@@ -450,6 +458,25 @@ Napi::Value EngineModelInfo(const Napi::CallbackInfo& info) {
   return o;
 }
 
+// Test support: engineSimExpectedLogits(libPath, modelPath, nv12, numClasses) -> Float32Array.
+Napi::Value EngineSimExpectedLogits(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsString() || !info[1].IsString() || !info[2].IsTypedArray() || !info[3].IsNumber() ||
+      info[2].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    throw Napi::TypeError::New(env, "engineSimExpectedLogits(libPath, modelPath, nv12: Uint8Array, numClasses)");
+  }
+  const int count = info[3].As<Napi::Number>().Int32Value();
+  if (count < 1 || count > 100000) throw Napi::RangeError::New(env, "numClasses out of range");
+  Napi::Uint8Array nv12 = info[2].As<Napi::Uint8Array>();
+  Napi::Float32Array out = Napi::Float32Array::New(env, static_cast<size_t>(count));
+  std::string error;
+  if (!SimExpectedLogits(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::String>().Utf8Value(), nv12.Data(),
+                         nv12.ByteLength(), out.Data(), count, &error)) {
+    throw Napi::Error::New(env, error);
+  }
+  return out;
+}
+
 Napi::Value EngineLiveThreads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), LiveWorkerThreads());
 }
@@ -459,6 +486,7 @@ Napi::Value EngineLiveThreads(const Napi::CallbackInfo& info) {
 void InitEngine(Napi::Env env, Napi::Object exports) {
   exports.Set("engineLoad", Napi::Function::New<EngineLoad>(env, "engineLoad"));
   exports.Set("engineModelInfo", Napi::Function::New<EngineModelInfo>(env, "engineModelInfo"));
+  exports.Set("engineSimExpectedLogits", Napi::Function::New<EngineSimExpectedLogits>(env, "engineSimExpectedLogits"));
   exports.Set("engineLiveThreads", Napi::Function::New<EngineLiveThreads>(env, "engineLiveThreads"));
   exports.Set("EngineHandle", EngineHandle::Define(env));
 }

@@ -5,6 +5,7 @@
 import * as path from 'path';
 import { FrameError, ModelError, type FrameErrorCode } from '../errors';
 import type { RawFrame } from '../image/types';
+import { encodingToFormat, validateFrame, validateOptions } from '../image/nv12';
 import { loadNative } from '../native';
 import { packageRoot } from '../paths';
 import {
@@ -46,7 +47,8 @@ interface EngineHandle {
   submit(data: Uint8Array, width: number, height: number, step: number, format: number, seq: number): number;
   update(changes: { numThreads?: number; topK?: number }): void;
   setWantRoom(want: boolean): void;
-  stats(): { queueDepth: number; busy: number; numThreads: number; outstanding: number; workerError: string };
+  queueDepth(): number;
+  stats(): { queueDepth: number; busy: number; numThreads: number; outstanding: number; slots: number; workerError: string };
   info(): ModelFacts;
   diagnostics(): string;
   close(): number[];
@@ -63,6 +65,7 @@ interface EngineBinding {
   EngineHandle: new (model: object, options: Record<string, number>, callbacks: EngineCallbacks) => EngineHandle;
   engineModelInfo(model: object): ModelFacts;
   engineLiveThreads(): number;
+  engineSimExpectedLogits(libPath: string, modelPath: string, nv12: Uint8Array, numClasses: number): Float32Array;
 }
 
 interface ModelFacts {
@@ -77,26 +80,20 @@ export function nativeLiveThreads(): number {
   return loadNative<EngineBinding>().engineLiveThreads();
 }
 
+/**
+ * The logits the BPU simulator says a correct client reads for these NV12 bytes on that simulator
+ * model file (asked of the simulator library itself, not of the backend under test).
+ */
+export function simulatorExpectedLogits(nv12: Uint8Array, modelPath: string, numClasses = 1000, libPath = defaultSimulatorLib()): Float32Array {
+  return loadNative<EngineBinding>().engineSimExpectedLogits(libPath, modelPath, nv12, numClasses);
+}
+
 /** Where the simulator library is looked for when no libPath is given. */
 export function defaultSimulatorLib(): string {
   return process.env.MNV4_BPU_SIM_LIB ?? path.join(packageRoot, 'native', 'bpu_sim', 'build', 'libhbdnn_sim.so');
 }
 
-// Numeric values shared with native/src/convert/nv12.h (PixelFormat) and engine/pool.h (FrameStatus).
-const PIXEL_FORMATS: Record<string, { id: number; bytesPerPixel: number; evenWidth: boolean; evenHeight: boolean; planes: number }> = {
-  rgb8: { id: 0, bytesPerPixel: 3, evenWidth: false, evenHeight: false, planes: 1 },
-  bgr8: { id: 1, bytesPerPixel: 3, evenWidth: false, evenHeight: false, planes: 1 },
-  rgba8: { id: 2, bytesPerPixel: 4, evenWidth: false, evenHeight: false, planes: 1 },
-  bgra8: { id: 3, bytesPerPixel: 4, evenWidth: false, evenHeight: false, planes: 1 },
-  mono8: { id: 4, bytesPerPixel: 1, evenWidth: false, evenHeight: false, planes: 1 },
-  yuv422: { id: 5, bytesPerPixel: 2, evenWidth: true, evenHeight: false, planes: 1 },
-  uyvy: { id: 5, bytesPerPixel: 2, evenWidth: true, evenHeight: false, planes: 1 },
-  yuv422_yuy2: { id: 6, bytesPerPixel: 2, evenWidth: true, evenHeight: false, planes: 1 },
-  yuyv: { id: 6, bytesPerPixel: 2, evenWidth: true, evenHeight: false, planes: 1 },
-  nv12: { id: 7, bytesPerPixel: 1, evenWidth: true, evenHeight: true, planes: 1.5 },
-  nv21: { id: 8, bytesPerPixel: 1, evenWidth: true, evenHeight: true, planes: 1.5 },
-};
-const MAX_SIDE = 16384;
+// Numeric values shared with native/src/engine/pool.h (FrameStatus).
 const STATUS_CODES: Record<number, FrameErrorCode> = {
   1: 'dropped',
   2: 'shutdown',
@@ -107,26 +104,15 @@ const STATUS_CODES: Record<number, FrameErrorCode> = {
 const RESIZE_MODE_IDS = { stretch: 0, center_crop: 1, letterbox: 2 } as const;
 const FILTER_IDS = { area: 0, bilinear: 1 } as const;
 
-/** The pixel format id of a valid frame, or the FrameError that refuses it. */
+/** The native pixel format of a frame that can be converted, or the FrameError that refuses it. */
 export function checkFrame(frame: RawFrame): number | FrameError {
-  const f = PIXEL_FORMATS[frame.encoding];
-  if (!f) return new FrameError('unknown_encoding', `unsupported image encoding '${frame.encoding}' (supported: ${Object.keys(PIXEL_FORMATS).join(', ')})`);
-  const { width, height, step } = frame;
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
-    return new FrameError('zero_size', `image size ${width}x${height} is not a positive integer size`);
+  try {
+    validateFrame(frame);
+    return encodingToFormat(frame.encoding);
+  } catch (err) {
+    if (err instanceof FrameError) return err;
+    throw err;
   }
-  if (width > MAX_SIDE || height > MAX_SIDE) return new FrameError('too_large', `image size ${width}x${height} exceeds ${MAX_SIDE} pixels a side`);
-  if ((f.evenWidth && width % 2) || (f.evenHeight && height % 2)) {
-    return new FrameError('odd_size', `${frame.encoding} needs an even ${f.evenHeight ? 'width and height' : 'width'}, got ${width}x${height}`);
-  }
-  const row = width * f.bytesPerPixel;
-  if (!Number.isInteger(step) || step < row) return new FrameError('bad_step', `step ${step} is smaller than a ${frame.encoding} row of ${row} bytes`);
-  if (!(frame.data instanceof Uint8Array)) return new FrameError('short_data', 'image data is not a Uint8Array');
-  const need = step * height * f.planes;
-  if (frame.data.byteLength < need) {
-    return new FrameError('short_data', `image data has ${frame.data.byteLength} bytes, ${frame.encoding} ${width}x${height} with step ${step} needs ${need}`);
-  }
-  return f.id;
 }
 
 function checkOptions(o: EngineOptions): void {
@@ -137,6 +123,7 @@ function checkOptions(o: EngineOptions): void {
   int(o.queueSize, 1, 1024, 'queueSize');
   int(o.topK, 1, 100000, 'topK');
   if (!(o.inferTimeoutMs >= 0)) throw new RangeError(`inferTimeoutMs must be >= 0, got ${o.inferTimeoutMs}`);
+  validateOptions(o.preprocess);
   if (!DROP_POLICIES.includes(o.dropPolicy)) throw new RangeError(`dropPolicy must be one of ${DROP_POLICIES.join(', ')}, got ${o.dropPolicy}`);
 }
 
@@ -233,7 +220,7 @@ export class NativeEngine implements Engine {
   }
 
   ready(): Promise<void> {
-    if (this.closing || this.handle.stats().queueDepth < this.queueSize) return Promise.resolve();
+    if (this.closing || this.handle.queueDepth() < this.queueSize) return Promise.resolve();
     this.handle.setWantRoom(true);
     return new Promise<void>((resolve) => this.roomWaiters.push(resolve));
   }
@@ -256,6 +243,11 @@ export class NativeEngine implements Engine {
   /** Worker threads currently running for this engine. */
   threads(): number {
     return this.handle.stats().numThreads;
+  }
+
+  /** Job slots the pool has allocated so far: bounded by the queue and threads, not by the frame count. */
+  jobSlots(): number {
+    return this.handle.stats().slots;
   }
 
   /** The backend's own facts (for the simulator: live tasks and unfreed memory). */
@@ -285,7 +277,7 @@ export class NativeEngine implements Engine {
       const code = STATUS_CODES[status] ?? 'inference_failed';
       this.settle(seq, this.fail(seq, new FrameError(code, message ?? code), timings));
     }
-    if (this.roomWaiters.length > 0 && this.handle.stats().queueDepth < this.queueSize) this.wakeRoomWaiters();
+    if (this.roomWaiters.length > 0 && this.handle.queueDepth() < this.queueSize) this.wakeRoomWaiters();
   }
 
   private fail(seq: number, error: FrameError, timings?: EngineResult['timings']): EngineResult {

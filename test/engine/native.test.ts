@@ -68,6 +68,18 @@ describe('[native] engine: worker pool', function () {
     assert.deepEqual(engine.stats(), { submitted: 24, completed: 24, failed: 0, dropped: 0, queueDepth: 0, inFlight: 0 });
   });
 
+  it('reuses its job slots: their number does not grow with the number of frames', async () => {
+    const engine = await openEngine({ numThreads: 2, queueSize: 4 });
+    const ring = Array.from({ length: 4 }, (_, i) => nv12Frame(224, 224, 600 + i));
+    const feed = (n: number) => submitAll(engine, Array.from({ length: n }, (_, i) => ring[i % 4]));
+    // In use at once: up to 4 queued, 2 in workers, and those finished since the last hand-over.
+    const bound = 2 * (4 + 2);
+    await feed(100);
+    assert.ok(engine.jobSlots() >= 2 && engine.jobSlots() <= bound, `${engine.jobSlots()} slots after 100 frames`);
+    await feed(1000);
+    assert.ok(engine.jobSlots() <= bound, `${engine.jobSlots()} slots after 1100 frames`);
+  });
+
   it('drop_newest refuses frames once the queue is full and keeps the oldest', async () => {
     const engine = await openEngine({ numThreads: 1, queueSize: 3, dropPolicy: 'drop_newest', syntheticLatencyMs: 40 });
     const frames = Array.from({ length: 12 }, (_, i) => nv12Frame(224, 224, 100 + i));

@@ -98,6 +98,7 @@ class WorkerPool {
   int numThreads() const;   // workers requested and not retiring
   int queueDepth() const;
   int busy() const;         // frames inside workers
+  int slots() const { return static_cast<int>(slots_.size()); }  // job slots ever allocated
   std::string lastWorkerError() const;
   const ModelInfo& info() const { return backend_->info(); }
   Backend& backend() { return *backend_; }
