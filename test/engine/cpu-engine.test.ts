@@ -36,7 +36,7 @@ function config(over: Partial<CpuEngineConfig> = {}): CpuEngineConfig {
   };
 }
 
-/** A fresh copy each call: frames that own their buffer are transferred (detached) on dispatch. */
+/** A fresh copy each call, so a test never depends on what an earlier submit did to a frame. */
 function copyOf(f: RawFrame): RawFrame {
   return { ...f, data: new Uint8Array(f.data) };
 }
@@ -81,21 +81,36 @@ describe('CPU engine (worker threads)', function () {
       assert.equal(engine.workerCount(), 2);
     });
 
-    it('transfers a buffer the frame owns and copies a view, leaving the caller\'s bytes intact', async () => {
+    it('copies frames by default, leaving the caller\'s bytes intact (read in place, as the contract says)', async () => {
       const before = engine.transferStats();
       const owned = copyOf(cat);
-      const p1 = engine.submit(owned);
       const backing = new Uint8Array(parrot.data.length + 64);
       backing.set(parrot.data, 64);
       const view = { ...parrot, data: backing.subarray(64) };
-      const p2 = engine.submit(view);
-      assert.equal(top1(await p1), 285);
-      assert.equal(top1(await p2), 88);
+      assert.deepEqual((await Promise.all([engine.submit(owned), engine.submit(view)])).map(top1), [285, 88]);
       const after = engine.transferStats();
-      assert.equal(after.transferred - before.transferred, 1);
-      assert.equal(after.copied - before.copied, 1);
-      assert.equal(owned.data.byteLength, 0, 'an owned buffer is moved to the worker');
+      assert.equal(after.transferred - before.transferred, 0);
+      assert.equal(after.copied - before.copied, 2);
+      assert.ok(Buffer.from(owned.data).equals(Buffer.from(cat.data)), 'an owned buffer is copied, not moved');
       assert.ok(Buffer.from(view.data).equals(Buffer.from(parrot.data)), 'a view is copied, not moved');
+    });
+
+    it('with transferOwnedBuffers, moves a buffer the frame owns and still copies a view', async () => {
+      const e = await CpuEngine.open(config({ numThreads: 1, transferOwnedBuffers: true }));
+      try {
+        const owned = copyOf(cat);
+        const backing = new Uint8Array(parrot.data.length + 64);
+        backing.set(parrot.data, 64);
+        const view = { ...parrot, data: backing.subarray(64) };
+        assert.deepEqual((await Promise.all([e.submit(owned), e.submit(view)])).map(top1), [285, 88]);
+        const t = e.transferStats();
+        assert.equal(t.transferred, 1);
+        assert.equal(t.copied, 1);
+        assert.equal(owned.data.byteLength, 0, 'an owned buffer is moved to the worker');
+        assert.ok(Buffer.from(view.data).equals(Buffer.from(parrot.data)), 'a view is copied, not moved');
+      } finally {
+        await e.close();
+      }
     });
 
     it('refuses a bad frame at submit without dropping a queued good one (drop_oldest)', async () => {

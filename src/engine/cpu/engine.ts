@@ -21,7 +21,12 @@ export interface CpuEngineConfig extends EngineOptions {
   modelPath: string;
   modelName: string;
   contract: InputContract;
-  /** Transfer frame buffers a frame owns entirely (default true); false copies them instead. */
+  /**
+   * Move (transfer) frame buffers that a frame owns entirely to the worker instead of copying them
+   * into a pooled buffer. Off by default: the Engine contract reads frames in place, and a transfer
+   * detaches the caller's buffer. Worth it only for callers that hand over large frames they never
+   * read again.
+   */
   transferOwnedBuffers?: boolean;
 }
 
@@ -341,7 +346,7 @@ export class CpuEngine implements Engine {
     const transfer: ArrayBuffer[] = [];
     if (typeof SharedArrayBuffer !== 'undefined' && d.buffer instanceof SharedArrayBuffer) {
       this.transfers.shared++;
-    } else if (this.config.transferOwnedBuffers !== false && d.byteOffset === 0 && d.byteLength === d.buffer.byteLength && d.byteLength > 0) {
+    } else if (this.config.transferOwnedBuffers === true && d.byteOffset === 0 && d.byteLength === d.buffer.byteLength && d.byteLength > 0) {
       transfer.push(d.buffer as ArrayBuffer);
       this.transfers.transferred++;
     } else {
