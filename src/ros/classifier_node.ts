@@ -146,7 +146,9 @@ export class ClassifierNode {
       throw new StartupError(`model_variant '${typed.values.model_variant}' is not in the model registry (config/models.yaml)`);
     }
 
-    const node = new rcl.Node(DEFAULT_NODE_NAME, '', undefined, { parameterOverrides: typed.parameters });
+    const options = new rcl.NodeOptions();
+    options.parameterOverrides = typed.parameters;
+    const node = new rcl.Node(DEFAULT_NODE_NAME, '', undefined, options);
     const log = node.getLogger();
     const want = fullyQualifiedName(resolved.args.nodeName, resolved.args.namespace);
     const got = fullyQualifiedName(node.name(), node.namespace() || '/');

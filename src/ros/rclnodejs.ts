@@ -38,9 +38,13 @@ export interface RclParameterDescriptor {
   additionalConstraints: string;
 }
 
+/** rclnodejs' d.ts types the bounds as number; an IntegerRange holds bigints at run time. */
 export interface RclRange {
-  readonly fromValue: unknown;
-  readonly toValue: unknown;
+  readonly fromValue: number;
+  readonly toValue: number;
+  readonly step: number;
+  inRange(value: number): boolean;
+  isValidType(parameterType: number): boolean;
 }
 
 export interface SetParametersResult {
@@ -72,16 +76,35 @@ export interface RclTimer {
   cancel(): void;
 }
 
-/** The QoS argument: a profile name or a QoS object. */
-export type RclQos = string | object;
+/**
+ * A QoS object. rclnodejs' declarations give `reliability` as a method; its JS has a getter. We
+ * only construct these and hand them back, never read them.
+ */
+export interface RclQosObject {
+  history: number;
+  depth: number;
+  reliability(): number;
+  durability: number;
+  liveliness: number;
+  avoidRosNameSpaceConventions: boolean;
+}
+
+/** The QoS argument: a profile name ('qos_profile_sensor_data', ...) or a QoS object. */
+export type RclQos = string | RclQosObject;
 
 export interface RclEntityOptions {
   isRaw?: boolean;
   qos?: RclQos;
 }
 
+/** rclnodejs NodeOptions (create with `new rcl.NodeOptions()`, then set parameterOverrides). */
 export interface RclNodeOptions {
-  parameterOverrides?: RclParameter[];
+  startParameterServices: boolean;
+  parameterOverrides: RclParameter[];
+  automaticallyDeclareParametersFromOverrides: boolean;
+  enableRosout: boolean;
+  rosoutQos: RclQos;
+  enableLoggerService: boolean;
 }
 
 export interface RclNode {
@@ -110,9 +133,10 @@ export interface Rclnodejs {
   isShutdown(): boolean;
   removeSignalHandlers(): void;
   Node: new (name: string, namespace?: string, context?: undefined, options?: RclNodeOptions) => RclNode;
+  NodeOptions: new () => RclNodeOptions;
   Parameter: new (name: string, type: ParameterTypeValue, value?: unknown) => RclParameter;
   ParameterDescriptor: new (name: string, type: ParameterTypeValue, description?: string, readOnly?: boolean, range?: RclRange) => RclParameterDescriptor;
   IntegerRange: new (from: bigint, to: bigint, step?: bigint) => RclRange;
   FloatingPointRange: new (from: number, to: number, step?: number, tolerance?: number) => RclRange;
-  QoS: new (history?: number, depth?: number, reliability?: number, durability?: number) => object;
+  QoS: new (history?: number, depth?: number, reliability?: number, durability?: number) => RclQosObject;
 }

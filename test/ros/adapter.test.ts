@@ -25,7 +25,7 @@ describe('ros adapter (fake rclnodejs, stub pipeline)', () => {
     assert.equal(sub.topic, 'image_raw');
     assert.equal(sub.typeClass, 'sensor_msgs/msg/Image');
     assert.equal(sub.options.isRaw, true);
-    assert.deepEqual({ ...(sub.options.qos as FakeQoS) }, { history: 1, depth: 5, reliability: 2, durability: 2 });
+    assert.deepEqual((sub.options.qos as FakeQoS).policies, { history: 1, depth: 5, reliability: 2, durability: 2 });
     const topics = Object.fromEntries(node.publishers.map((p) => [p.topic, p.typeClass]));
     assert.deepEqual(topics, {
       classification: 'vision_msgs/msg/Classification',
@@ -33,7 +33,7 @@ describe('ros adapter (fake rclnodejs, stub pipeline)', () => {
       label_info: 'vision_msgs/msg/LabelInfo',
       '/diagnostics': 'diagnostic_msgs/msg/DiagnosticArray',
     });
-    assert.deepEqual({ ...(node.publisher('label_info').options!.qos as FakeQoS) }, { history: 1, depth: 1, reliability: 1, durability: 1 });
+    assert.deepEqual((node.publisher('label_info').options!.qos as FakeQoS).policies, { history: 1, depth: 1, reliability: 1, durability: 1 });
     assert.equal(node.publisher('label_info').messages.length, 1, 'label_info is published once at start');
     assert.equal(node.timers[0].period, DIAGNOSTICS_PERIOD_NS);
     await cls.shutdown();
@@ -44,7 +44,7 @@ describe('ros adapter (fake rclnodejs, stub pipeline)', () => {
     const sub = node.subscriptions[0];
     assert.equal(sub.topic, 'image_raw/compressed');
     assert.equal(sub.typeClass, 'sensor_msgs/msg/CompressedImage');
-    assert.deepEqual({ ...(sub.options.qos as FakeQoS) }, { history: 1, depth: 1, reliability: 1, durability: 2 });
+    assert.deepEqual((sub.options.qos as FakeQoS).policies, { history: 1, depth: 1, reliability: 1, durability: 2 });
     const r = node.set('input_transport', 'raw');
     assert.equal(r.successful, false);
     assert.match(r.reason, /readonly/);

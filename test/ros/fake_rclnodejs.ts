@@ -16,6 +16,8 @@ import type {
   RclParameter,
   RclParameterDescriptor,
   RclPublisher,
+  RclQos,
+  RclQosObject,
   RclRange,
   RclSubscription,
   RclTime,
@@ -48,16 +50,24 @@ export class FakeParameter implements RclParameter {
   }
 }
 
+// Bounds are bigints typed as number, as in rclnodejs (lib/parameter.js vs types/parameter.d.ts).
 export class FakeIntegerRange implements RclRange {
-  constructor(
-    readonly fromValue: bigint,
-    readonly toValue: bigint,
-    readonly step: bigint = 1n,
-  ) {}
+  readonly fromValue: number;
+  readonly toValue: number;
+  readonly step: number;
+  constructor(from: bigint, to: bigint, step: bigint = 1n) {
+    this.fromValue = from as unknown as number;
+    this.toValue = to as unknown as number;
+    this.step = step as unknown as number;
+  }
   inRange(v: unknown): boolean {
     const x = v as bigint;
-    if (x < this.fromValue || x > this.toValue) return false;
-    return this.step === 0n || (x - this.fromValue) % this.step === 0n;
+    const [from, to, step] = [this.fromValue, this.toValue, this.step] as unknown as bigint[];
+    if (x < from || x > to) return false;
+    return step === 0n || (x - from) % step === 0n;
+  }
+  isValidType(t: number): boolean {
+    return t === INTEGER;
   }
 }
 
@@ -76,6 +86,9 @@ export class FakeFloatingPointRange implements RclRange {
     if (this.step !== 0) return close(this.fromValue + Math.round((x - this.fromValue) / this.step) * this.step, x);
     return true;
   }
+  isValidType(t: number): boolean {
+    return t === DOUBLE;
+  }
 }
 
 export class FakeParameterDescriptor implements RclParameterDescriptor {
@@ -89,17 +102,36 @@ export class FakeParameterDescriptor implements RclParameterDescriptor {
   ) {}
   validateParameter(p: RclParameter): void {
     if (p.type !== this.type) throw new Error('type mismatch');
-    if (this.range && !(this.range as FakeIntegerRange).inRange(p.value)) throw new Error('out of range');
+    if (this.range && !this.range.inRange(p.value as number)) throw new Error('out of range');
   }
 }
 
-export class FakeQoS {
+export class FakeQoS implements RclQosObject {
+  liveliness = 0;
+  avoidRosNameSpaceConventions = false;
   constructor(
-    readonly history?: number,
-    readonly depth?: number,
-    readonly reliability?: number,
-    readonly durability?: number,
+    public history = 0,
+    public depth = 0,
+    private readonly reliabilityPolicy = 0,
+    public durability = 0,
   ) {}
+  reliability(): number {
+    return this.reliabilityPolicy;
+  }
+  /** For assertions. */
+  get policies(): { history: number; depth: number; reliability: number; durability: number } {
+    return { history: this.history, depth: this.depth, reliability: this.reliabilityPolicy, durability: this.durability };
+  }
+}
+
+/** rclnodejs NodeOptions defaults (lib/node_options.js). */
+export class FakeNodeOptions implements RclNodeOptions {
+  startParameterServices = true;
+  parameterOverrides: RclParameter[] = [];
+  automaticallyDeclareParametersFromOverrides = false;
+  enableRosout = true;
+  rosoutQos: RclQos = 'qos_profile_default';
+  enableLoggerService = false;
 }
 
 export class FakePublisher implements RclPublisher {
@@ -385,6 +417,7 @@ export function createFakeRclnodejs(opts: { echoLogs?: boolean } = {}): Rclnodej
         super(state, name, namespace, context, options);
       }
     },
+    NodeOptions: FakeNodeOptions,
     Parameter: FakeParameter,
     ParameterDescriptor: FakeParameterDescriptor,
     IntegerRange: FakeIntegerRange,

@@ -46,8 +46,8 @@ describe('params: schema and validation', () => {
     const byName = new Map(PARAMS.map((p) => [p.name, buildDescriptor(rcl, p) as FakeParameterDescriptor]));
     const threads = byName.get('num_threads')!;
     assert.ok(threads.range instanceof FakeIntegerRange);
-    assert.equal(threads.range.fromValue, 1n);
-    assert.equal(threads.range.toValue, 8n);
+    assert.equal(threads.range.fromValue as unknown, 1n);
+    assert.equal(threads.range.toValue as unknown, 8n);
     assert.equal(threads.type, 2);
     assert.equal(threads.readOnly, false);
     assert.ok(byName.get('score_threshold')!.range instanceof FakeFloatingPointRange);
