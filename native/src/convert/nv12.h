@@ -55,6 +55,14 @@ constexpr int kMaxSourceSide = 16384;
 // TypeScript validation so that the binding stays memory-safe even if called directly.
 std::string ValidateSource(const SrcImage& src);
 
+// One output index's source taps along an axis: first source index (crop-relative, may lie outside
+// the crop for bilinear rows, which are then clamped), tap count, and where its weights start.
+struct FilterTaps {
+  int first = 0;
+  int count = 0;
+  int wOffset = 0;
+};
+
 // Converts with reusable scratch memory: after the first frame of a given geometry, Convert()
 // allocates nothing. One instance per thread.
 class Nv12Converter {
@@ -64,6 +72,41 @@ class Nv12Converter {
  private:
   std::vector<uint8_t> scratch_;
   std::vector<int32_t> table_;
+  // Added by the convert work: filter taps per axis, column sums (area), horizontally resized
+  // rows (bilinear). All only grow, so a steady stream of frames allocates nothing.
+  std::vector<FilterTaps> xTaps_, yTaps_;
+  std::vector<int32_t> xWeights_, yWeights_;
+  std::vector<int16_t> acc16_;
+  std::vector<int32_t> rows_;
+  std::vector<int32_t> hStart_;
+  std::vector<int16_t> hW_;
+  std::vector<const uint8_t*> rowPtrs_;
+  std::vector<uint16_t> rowW_;
 };
+
+// Where the resized picture lands: `crop` in source pixels, `inner` in output pixels (letterbox
+// pads the rest). Shared by the kernels, the tests (via the binding) and the TypeScript reference.
+struct Rect {
+  int x = 0, y = 0, width = 0, height = 0;
+};
+struct Geometry {
+  Rect crop;
+  Rect inner;
+};
+Geometry ComputeGeometry(int srcWidth, int srcHeight, int dstWidth, int dstHeight, const ConvertParams& params);
+
+// Empty when the destination and parameters are usable, otherwise the reason.
+std::string ValidateTarget(const Nv12Image& dst, const ConvertParams& params);
+
+// NV12 (BT.601 limited range) -> packed RGB (R,G,B bytes, `width*3` per row): OpenCV's
+// COLOR_YUV2RGB_NV12 integer formula, i.e. what the BPU feeds the model after its on-chip conversion.
+// Each U,V pair applies to its 2x2 block. width and height even.
+void Nv12ToRgb(const uint8_t* y, int yStride, const uint8_t* uv, int uvStride, int width, int height,
+               uint8_t* rgb, int rgbStride);
+
+// Pad colour of letterbox, as NV12: RGB (127,127,127) through the BT.601 formula below.
+constexpr uint8_t kPadY = 125;
+constexpr uint8_t kPadU = 128;
+constexpr uint8_t kPadV = 128;
 
 }  // namespace mnv4
