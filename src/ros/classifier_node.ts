@@ -81,6 +81,8 @@ export class ClassifierNode {
   private readonly pubs: Publishers;
   private readonly timer: RclTimer;
   private readonly inflight = new Set<Promise<void>>();
+  private readonly backlog: Buffer[] = [];
+  private pumping = false;
   private params: NodeParams;
   /** The configuration the running engine was built from. */
   private running: NodeParams;
@@ -116,7 +118,7 @@ export class ClassifierNode {
       labelInfo: node.createPublisher(TYPES.labelInfo, TOPICS.labelInfo, { qos: latchedQos(rcl) }),
       diagnostics: node.createPublisher(TYPES.diagnostics, TOPICS.diagnostics, { qos: RESULT_QOS }),
     };
-    this.pubs.labelInfo.publish(ownedBuffer(pipeline.labelInfoCdr()));
+    this.publishLabelInfo();
 
     node.addPreSetParametersCallback((ps) => this.preSet(ps));
     node.addOnSetParametersCallback((ps) => this.onSet(ps));
@@ -173,6 +175,7 @@ export class ClassifierNode {
         topK: params.top_k,
         scoreThreshold: params.score_threshold,
         inOrder: params.in_order,
+        diagnosticsName: `${node.name()}: inference`,
       });
       const self = new ClassifierNode(rcl, deps, node, params, engine, pipeline, o.logIntervalMs ?? 5000);
       log.info(
@@ -192,9 +195,9 @@ export class ClassifierNode {
     return this.params;
   }
 
-  /** Frames handed to the pipeline and not yet published. */
+  /** Frames received and not yet published (waiting for room, or in the pipeline). */
   get framesInFlight(): number {
-    return this.inflight.size;
+    return this.inflight.size + this.backlog.length;
   }
 
   /** Settles when no engine reload is running or queued. */
@@ -210,6 +213,30 @@ export class ClassifierNode {
 
   private onImage(msg: Buffer): void {
     if (this.stopping) return;
+    if (this.params.drop_policy === 'block' || this.backlog.length > 0) {
+      // rclnodejs takes every message; with the block policy nothing may be dropped, so frames
+      // wait here until the pipeline has room, in arrival order.
+      this.backlog.push(msg);
+      if (!this.pumping) void this.pump();
+      return;
+    }
+    this.submit(msg);
+  }
+
+  private async pump(): Promise<void> {
+    this.pumping = true;
+    try {
+      while (this.backlog.length > 0 && !this.stopping) {
+        await this.pipeline.ready();
+        if (this.stopping) break;
+        this.submit(this.backlog.shift()!);
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private submit(msg: Buffer): void {
     // rclnodejs hands us a fresh Buffer copy per message, so it may be read in place until done.
     const p = this.pipeline.process(this.kind, msg).then(
       (out) => this.onOutcome(out),
@@ -237,10 +264,18 @@ export class ClassifierNode {
     this.badFrames.report(code, `bad frame ${out.sequence}${at}: ${out.error.message}`);
   }
 
+  private stamp(): Stamp {
+    const { seconds, nanoseconds } = this.node.now().secondsAndNanoseconds;
+    return { sec: Number(seconds), nanosec: Number(nanoseconds) };
+  }
+
+  private publishLabelInfo(): void {
+    this.pubs.labelInfo.publish(ownedBuffer(this.pipeline.labelInfoCdr(this.stamp())));
+  }
+
   private publishDiagnostics(): void {
     if (this.destroyed) return;
-    const { seconds, nanoseconds } = this.node.now().secondsAndNanoseconds;
-    const stamp: Stamp = { sec: Number(seconds), nanosec: Number(nanoseconds) };
+    const stamp = this.stamp();
     this.pubs.diagnostics.publish(ownedBuffer(this.pipeline.diagnosticsCdr(stamp)));
     if (this.loadError) {
       const status: DiagStatus = {
@@ -318,7 +353,7 @@ export class ClassifierNode {
     if (changed('top_k') || changed('score_threshold')) {
       this.pipeline.setOptions({ topK: this.params.top_k, scoreThreshold: this.params.score_threshold });
       this.engine.update({ topK: this.params.top_k });
-      if (changed('score_threshold')) this.pubs.labelInfo.publish(ownedBuffer(this.pipeline.labelInfoCdr()));
+      if (changed('score_threshold')) this.publishLabelInfo();
     }
     if (changed('num_threads')) this.engine.update({ numThreads: this.params.num_threads });
     if (RELOAD_PARAMS.some((k) => this.params[k as keyof NodeParams] !== this.running[k as keyof NodeParams])) this.requestReload();
@@ -410,6 +445,8 @@ export class ClassifierNode {
     this.node.stop();
     // A model load in progress ends first (its engine is closed unused, see reloadOnce).
     await this.reloadsSettled();
+    const waiting = this.backlog.splice(0).length;
+    if (waiting) this.log.info(`shutdown: ${waiting} received frames that were waiting for room are not classified`);
     await this.pipeline.close();
     await Promise.allSettled([...this.inflight]);
     this.destroyed = true;

@@ -9,7 +9,9 @@ import { configDir } from '../paths';
 /** The part of ClassifierPipeline (src/pipeline) the node drives. */
 export interface PipelinePort {
   process(kind: ImageKind, cdr: Uint8Array): Promise<FrameOutcome>;
-  labelInfoCdr(): Uint8Array;
+  /** Resolves when a frame can be taken without a drop (back-pressure for the block policy). */
+  ready(): Promise<void>;
+  labelInfoCdr(stamp?: Stamp): Uint8Array;
   diagnosticsCdr(stamp: Stamp): Uint8Array;
   setOptions(o: { topK?: number; scoreThreshold?: number }): void;
   /** Routes new frames to `next`; frames already queued finish on the old engine, which is then closed. */
@@ -25,6 +27,8 @@ export interface PipelineConfig {
   topK: number;
   scoreThreshold: number;
   inOrder: boolean;
+  /** DiagnosticStatus name of the pipeline's status. */
+  diagnosticsName?: string;
 }
 
 export interface EngineRequest {

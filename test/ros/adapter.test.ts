@@ -210,6 +210,26 @@ describe('ros adapter (fake rclnodejs, stub pipeline)', () => {
     await assert.rejects(ClassifierNode.start({ argv: [], rcl, deps }), /cannot load model 'conv_small' on backend 'auto': libdnn\.so/);
   });
 
+  it('with drop_policy block, holds frames in arrival order until the pipeline has room', async () => {
+    const { node, cls, pipeline } = await start(['--ros-args', '-p', 'drop_policy:=block']);
+    let open!: () => void;
+    pipeline.room = new Promise((r) => (open = r));
+    for (let i = 1; i <= 3; i++) node.subscriptions[0].inject(Uint8Array.from([0, 1, 0, 0, i]));
+    await tick();
+    assert.equal(pipeline.pending.length, 0, 'nothing handed over while the pipeline is full');
+    assert.equal(cls.framesInFlight, 3);
+    open();
+    await tick();
+    assert.deepEqual(pipeline.pending.map((p) => p.cdr[4]), [1, 2, 3]);
+    // Frames still waiting at shutdown are reported, not silently lost.
+    pipeline.room = new Promise(() => undefined);
+    node.subscriptions[0].inject(Uint8Array.from([0, 1, 0, 0, 4]));
+    node.subscriptions[0].inject(Uint8Array.from([0, 1, 0, 0, 5]));
+    await tick();
+    await cls.shutdown();
+    assert.ok(node.logger.lines.some((l) => /2 received frames that were waiting for room are not classified/.test(l.message)));
+  });
+
   it('shuts down: stops intake, closes the pipeline, settles in-flight frames, destroys the node', async () => {
     const { node, cls, pipeline } = await start();
     node.subscriptions[0].inject(Uint8Array.from([0, 1, 0, 0, 1]));

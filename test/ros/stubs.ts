@@ -69,6 +69,11 @@ export class StubPipeline implements PipelinePort {
     const p = this.pending.shift()!;
     p.resolve({ ok: false, sequence: this.seq++, header: { stamp: { sec: 5, nanosec: 7 }, frame_id: 'cam' }, error: new FrameError(code, message) });
   }
+  /** Room for another frame: the test opens and closes it (block-policy back-pressure). */
+  room: Promise<void> = Promise.resolve();
+  ready(): Promise<void> {
+    return this.room;
+  }
   labelInfoCdr(): Uint8Array {
     return Uint8Array.from([0, 1, 0, 0, Math.round(this.threshold * 100)]);
   }
