@@ -158,13 +158,14 @@ export class ClassifierNode {
 
     let params: NodeParams;
     let engine: Engine | undefined;
+    let reason: string | undefined;
     try {
       const checked = validateParams(declareAll(rcl, node));
       if (!checked.ok) throw new StartupError(`invalid parameters:\n  ${checked.reasons.join('\n  ')}`);
       params = checked.params;
       const req = engineRequest(params);
       try {
-        engine = await deps.openEngine(req);
+        ({ engine, reason } = await deps.openEngine(req));
       } catch (err) {
         throw new StartupError(`cannot load model '${req.model}' on backend '${req.backend}': ${(err as Error).message}`);
       }
@@ -180,7 +181,8 @@ export class ClassifierNode {
       const self = new ClassifierNode(rcl, deps, node, params, engine, pipeline, o.logIntervalMs ?? 5000);
       log.info(
         `${got}: ${engine.info.model} on ${engine.info.backend} (${params.num_threads} threads), ` +
-          `subscribed to ${self.kind === 'compressed' ? TOPICS.compressed : TOPICS.image} (${params['qos.reliability']}, depth ${params['qos.depth']})`,
+          `subscribed to ${self.kind === 'compressed' ? TOPICS.compressed : TOPICS.image} (${params['qos.reliability']}, depth ${params['qos.depth']})` +
+          (reason ? `; ${reason}` : ''),
       );
       return self;
     } catch (err) {
@@ -381,8 +383,9 @@ export class ClassifierNode {
     const label = `model '${req.model}' on backend '${req.backend}'`;
     const t0 = performance.now();
     let next: Engine;
+    let reason: string | undefined;
     try {
-      next = await this.deps.openEngine(req);
+      ({ engine: next, reason } = await this.deps.openEngine(req));
     } catch (err) {
       const message = (err as Error).message;
       this.loadError = { request: label, message };
@@ -408,7 +411,7 @@ export class ClassifierNode {
     this.engine = next;
     this.running = { ...want, num_threads: this.params.num_threads, top_k: this.params.top_k, score_threshold: this.params.score_threshold };
     this.loadError = undefined;
-    this.log.info(`now running ${next.info.model} on ${next.info.backend} (loaded in ${Math.round(performance.now() - t0)} ms)`);
+    this.log.info(`now running ${next.info.model} on ${next.info.backend} (loaded in ${Math.round(performance.now() - t0)} ms${reason ? `; ${reason}` : ''})`);
   }
 
   /** After a failed load, puts the reload parameters back to what is running, so `ros2 param get` tells the truth. */

@@ -45,8 +45,14 @@ export interface DiagStatus {
   values: { key: string; value: string }[];
 }
 
+export interface OpenedEngine {
+  engine: Engine;
+  /** Why this backend (e.g. "auto: CPU because libdnn.so does not load"), for the log. */
+  reason?: string;
+}
+
 export interface ClassifierDeps {
-  openEngine(req: EngineRequest): Promise<Engine>;
+  openEngine(req: EngineRequest): Promise<OpenedEngine>;
   createPipeline(c: PipelineConfig): PipelinePort;
   /** The 1000 ImageNet-1k class names, index = class id. */
   labels(): string[];

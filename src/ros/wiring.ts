@@ -8,7 +8,7 @@ import type { Stamp } from '../pipeline/types';
 import { imagenetLabels, type ClassifierDeps, type EngineRequest } from './ports';
 
 interface EngineModule {
-  openEngine(req: EngineRequest): Promise<Engine>;
+  openEngine(req: EngineRequest): Promise<{ engine: Engine; resolved: { reason: string } }>;
 }
 interface RegistryModule {
   loadRegistry(): Map<string, unknown>;
@@ -17,7 +17,10 @@ interface RegistryModule {
 export function defaultDeps(): ClassifierDeps {
   let known: Set<string> | undefined;
   return {
-    openEngine: (req) => (require('../engine') as EngineModule).openEngine(req),
+    openEngine: async (req) => {
+      const { engine, resolved } = await (require('../engine') as EngineModule).openEngine(req);
+      return { engine, reason: resolved.reason };
+    },
     createPipeline: (c) => new ClassifierPipeline(c),
     labels: imagenetLabels,
     isKnownModel: (name) => {

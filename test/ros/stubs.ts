@@ -116,7 +116,7 @@ export function stubDeps(): StubDeps {
       if (fail) throw new Error(fail);
       const e = new StubEngine(req);
       d.engines.push(e);
-      return e;
+      return { engine: e, reason: 'stub' };
     },
     createPipeline(c) {
       const p = new StubPipeline(c);
