@@ -1,0 +1,309 @@
+// The native worker pool behind the Engine contract: BPU (libdnn on the board, or the simulator
+// library behind the same C API) or the synthetic test backend. Frames are validated here with
+// clear messages, then read in place by C++ worker threads; the JS thread only hands frames over
+// and resolves promises.
+import * as path from 'path';
+import { FrameError, ModelError, type FrameErrorCode } from '../errors';
+import type { RawFrame } from '../image/types';
+import { loadNative } from '../native';
+import { packageRoot } from '../paths';
+import {
+  DROP_POLICIES,
+  type Engine,
+  type EngineInfo,
+  type EngineOptions,
+  type EngineResult,
+  type EngineStats,
+  type Hypothesis,
+} from './types';
+
+export const NATIVE_BACKENDS = ['bpu', 'bpu-sim', 'synthetic'] as const;
+export type NativeBackendKind = (typeof NATIVE_BACKENDS)[number];
+
+/** The synthetic backend: logits are a function of the NV12 bytes (see native/src/engine/synthetic_backend.h). */
+export interface SyntheticBackendOptions {
+  inputWidth?: number;
+  inputHeight?: number;
+  numClasses?: number;
+  latencyByLuma?: boolean; // scale the latency by mean Y / 128
+  failHashes?: number[]; // FNV-1a hashes of NV12 inputs whose inference fails
+  logitOffset?: number; // added to every logit (softmax stability tests)
+}
+
+export interface NativeEngineConfig extends EngineOptions {
+  backend: NativeBackendKind;
+  modelPath: string; // .bin on the board, simulator model file for bpu-sim, unused by synthetic
+  libPath?: string;
+  modelName: string;
+  expectedClasses?: number; // refuse a model whose class count differs (0 or absent: accept)
+  syntheticLatencyMs?: number;
+  synthetic?: SyntheticBackendOptions;
+}
+
+interface EngineHandle {
+  readonly submitView: Float64Array;
+  readonly resultView: Float64Array;
+  submit(data: Uint8Array, width: number, height: number, step: number, format: number, seq: number): number;
+  update(changes: { numThreads?: number; topK?: number }): void;
+  setWantRoom(want: boolean): void;
+  stats(): { queueDepth: number; busy: number; numThreads: number; outstanding: number; workerError: string };
+  info(): ModelFacts;
+  diagnostics(): string;
+  close(): number[];
+}
+
+interface EngineCallbacks {
+  onResult(seq: number, status: number, count: number, message?: string): void;
+  onRoom(): void;
+  onClosed(): void;
+}
+
+interface EngineBinding {
+  engineLoad(config: Record<string, unknown>): Promise<object>;
+  EngineHandle: new (model: object, options: Record<string, number>, callbacks: EngineCallbacks) => EngineHandle;
+  engineModelInfo(model: object): ModelFacts;
+  engineLiveThreads(): number;
+}
+
+interface ModelFacts {
+  inputWidth: number;
+  inputHeight: number;
+  numClasses: number;
+  description: string;
+}
+
+/** Worker threads of every native engine alive in this process (0 once all are closed). */
+export function nativeLiveThreads(): number {
+  return loadNative<EngineBinding>().engineLiveThreads();
+}
+
+/** Where the simulator library is looked for when no libPath is given. */
+export function defaultSimulatorLib(): string {
+  return process.env.MNV4_BPU_SIM_LIB ?? path.join(packageRoot, 'native', 'bpu_sim', 'build', 'libhbdnn_sim.so');
+}
+
+// Numeric values shared with native/src/convert/nv12.h (PixelFormat) and engine/pool.h (FrameStatus).
+const PIXEL_FORMATS: Record<string, { id: number; bytesPerPixel: number; evenWidth: boolean; evenHeight: boolean; planes: number }> = {
+  rgb8: { id: 0, bytesPerPixel: 3, evenWidth: false, evenHeight: false, planes: 1 },
+  bgr8: { id: 1, bytesPerPixel: 3, evenWidth: false, evenHeight: false, planes: 1 },
+  rgba8: { id: 2, bytesPerPixel: 4, evenWidth: false, evenHeight: false, planes: 1 },
+  bgra8: { id: 3, bytesPerPixel: 4, evenWidth: false, evenHeight: false, planes: 1 },
+  mono8: { id: 4, bytesPerPixel: 1, evenWidth: false, evenHeight: false, planes: 1 },
+  yuv422: { id: 5, bytesPerPixel: 2, evenWidth: true, evenHeight: false, planes: 1 },
+  uyvy: { id: 5, bytesPerPixel: 2, evenWidth: true, evenHeight: false, planes: 1 },
+  yuv422_yuy2: { id: 6, bytesPerPixel: 2, evenWidth: true, evenHeight: false, planes: 1 },
+  yuyv: { id: 6, bytesPerPixel: 2, evenWidth: true, evenHeight: false, planes: 1 },
+  nv12: { id: 7, bytesPerPixel: 1, evenWidth: true, evenHeight: true, planes: 1.5 },
+  nv21: { id: 8, bytesPerPixel: 1, evenWidth: true, evenHeight: true, planes: 1.5 },
+};
+const MAX_SIDE = 16384;
+const STATUS_CODES: Record<number, FrameErrorCode> = {
+  1: 'dropped',
+  2: 'shutdown',
+  3: 'inference_failed',
+  4: 'timeout',
+  5: 'unsupported_format',
+};
+const RESIZE_MODE_IDS = { stretch: 0, center_crop: 1, letterbox: 2 } as const;
+const FILTER_IDS = { area: 0, bilinear: 1 } as const;
+
+/** The pixel format id of a valid frame, or the FrameError that refuses it. */
+export function checkFrame(frame: RawFrame): number | FrameError {
+  const f = PIXEL_FORMATS[frame.encoding];
+  if (!f) return new FrameError('unknown_encoding', `unsupported image encoding '${frame.encoding}' (supported: ${Object.keys(PIXEL_FORMATS).join(', ')})`);
+  const { width, height, step } = frame;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
+    return new FrameError('zero_size', `image size ${width}x${height} is not a positive integer size`);
+  }
+  if (width > MAX_SIDE || height > MAX_SIDE) return new FrameError('too_large', `image size ${width}x${height} exceeds ${MAX_SIDE} pixels a side`);
+  if ((f.evenWidth && width % 2) || (f.evenHeight && height % 2)) {
+    return new FrameError('odd_size', `${frame.encoding} needs an even ${f.evenHeight ? 'width and height' : 'width'}, got ${width}x${height}`);
+  }
+  const row = width * f.bytesPerPixel;
+  if (!Number.isInteger(step) || step < row) return new FrameError('bad_step', `step ${step} is smaller than a ${frame.encoding} row of ${row} bytes`);
+  if (!(frame.data instanceof Uint8Array)) return new FrameError('short_data', 'image data is not a Uint8Array');
+  const need = step * height * f.planes;
+  if (frame.data.byteLength < need) {
+    return new FrameError('short_data', `image data has ${frame.data.byteLength} bytes, ${frame.encoding} ${width}x${height} with step ${step} needs ${need}`);
+  }
+  return f.id;
+}
+
+function checkOptions(o: EngineOptions): void {
+  const int = (v: number, lo: number, hi: number, name: string) => {
+    if (!Number.isInteger(v) || v < lo || v > hi) throw new RangeError(`${name} must be an integer in ${lo}..${hi}, got ${v}`);
+  };
+  int(o.numThreads, 1, 8, 'numThreads');
+  int(o.queueSize, 1, 1024, 'queueSize');
+  int(o.topK, 1, 100000, 'topK');
+  if (!(o.inferTimeoutMs >= 0)) throw new RangeError(`inferTimeoutMs must be >= 0, got ${o.inferTimeoutMs}`);
+  if (!DROP_POLICIES.includes(o.dropPolicy)) throw new RangeError(`dropPolicy must be one of ${DROP_POLICIES.join(', ')}, got ${o.dropPolicy}`);
+}
+
+export class NativeEngine implements Engine {
+  readonly info: EngineInfo;
+  private readonly handle: EngineHandle;
+  private readonly queueSize: number;
+  private readonly pending = new Map<number, (r: EngineResult) => void>();
+  private readonly roomWaiters: Array<() => void> = [];
+  private nextSeq = 0;
+  private counts = { submitted: 0, completed: 0, failed: 0, dropped: 0 };
+  private closing?: Promise<void>;
+  private resolveClosed?: () => void;
+
+  static async open(config: NativeEngineConfig): Promise<NativeEngine> {
+    checkOptions(config);
+    const native = loadNative<EngineBinding>();
+    let libPath = config.libPath;
+    if (config.backend === 'bpu') libPath ??= 'libdnn.so';
+    if (config.backend === 'bpu-sim') libPath ??= defaultSimulatorLib();
+    let model: object;
+    try {
+      model = await native.engineLoad({
+        backend: config.backend === 'synthetic' ? 'synthetic' : 'bpu',
+        libPath,
+        modelPath: config.modelPath,
+        inferTimeoutMs: config.inferTimeoutMs,
+        expectedClasses: config.expectedClasses ?? 0,
+        numThreads: config.numThreads,
+        synthetic: { ...config.synthetic, latencyMs: config.syntheticLatencyMs ?? 0 },
+      });
+    } catch (err) {
+      throw new ModelError(`cannot open ${config.backend} model '${config.modelName}': ${(err as Error).message}`);
+    }
+    const m = native.engineModelInfo(model);
+    const pre = config.preprocess;
+    if (pre.width !== m.inputWidth || pre.height !== m.inputHeight) {
+      throw new ModelError(`model '${config.modelName}' takes ${m.inputWidth}x${m.inputHeight} NV12, but pre-processing is set to ${pre.width}x${pre.height}`);
+    }
+    if (config.topK > m.numClasses) throw new RangeError(`topK ${config.topK} exceeds the model's ${m.numClasses} classes`);
+    return new NativeEngine(native, model, config);
+  }
+
+  private constructor(native: EngineBinding, model: object, config: NativeEngineConfig) {
+    this.queueSize = config.queueSize;
+    const callbacks: EngineCallbacks = {
+      onResult: (seq, status, count, message) => this.onResult(seq, status, count, message),
+      onRoom: () => this.wakeRoomWaiters(),
+      onClosed: () => this.resolveClosed?.(),
+    };
+    const pre = config.preprocess;
+    this.handle = new native.EngineHandle(
+      model,
+      {
+        numThreads: config.numThreads,
+        queueSize: config.queueSize,
+        dropPolicy: DROP_POLICIES.indexOf(config.dropPolicy),
+        topK: config.topK,
+        resizeMode: RESIZE_MODE_IDS[pre.resizeMode],
+        filter: FILTER_IDS[pre.filter],
+        cropRatio: pre.cropRatio ?? 1,
+      },
+      callbacks,
+    );
+    const m = this.handle.info();
+    this.info = {
+      // The synthetic backend stands in for the BPU path in tests; its description says so.
+      backend: config.backend === 'bpu' ? 'bpu' : 'bpu-sim',
+      model: config.modelName,
+      inputWidth: m.inputWidth,
+      inputHeight: m.inputHeight,
+      numClasses: m.numClasses,
+      description: m.description,
+    };
+  }
+
+  submit(frame: RawFrame): Promise<EngineResult> {
+    const seq = this.nextSeq++;
+    this.counts.submitted++;
+    if (this.closing) return Promise.resolve(this.fail(seq, new FrameError('shutdown', 'the engine is closed')));
+    const format = checkFrame(frame);
+    if (format instanceof FrameError) return Promise.resolve(this.fail(seq, format));
+    let status: number;
+    try {
+      status = this.handle.submit(frame.data, frame.width, frame.height, frame.step, format, seq);
+    } catch (err) {
+      return Promise.resolve(this.fail(seq, new FrameError('unsupported_format', (err as Error).message)));
+    }
+    const evicted = this.handle.submitView[0];
+    if (evicted >= 0) this.settle(evicted, this.fail(evicted, new FrameError('dropped', 'dropped: a newer frame took its place in the full queue')));
+    if (status === 1) return Promise.resolve(this.fail(seq, new FrameError('dropped', 'dropped: the queue is full')));
+    if (status === 2) return Promise.resolve(this.fail(seq, new FrameError('shutdown', 'the engine is closed')));
+    return new Promise<EngineResult>((resolve) => this.pending.set(seq, resolve));
+  }
+
+  ready(): Promise<void> {
+    if (this.closing || this.handle.stats().queueDepth < this.queueSize) return Promise.resolve();
+    this.handle.setWantRoom(true);
+    return new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+  }
+
+  update(changes: Partial<Pick<EngineOptions, 'numThreads' | 'topK'>>): void {
+    if (changes.numThreads !== undefined && (!Number.isInteger(changes.numThreads) || changes.numThreads < 1 || changes.numThreads > 8)) {
+      throw new RangeError(`numThreads must be an integer in 1..8, got ${changes.numThreads}`);
+    }
+    if (changes.topK !== undefined && (!Number.isInteger(changes.topK) || changes.topK < 1 || changes.topK > this.info.numClasses)) {
+      throw new RangeError(`topK must be an integer in 1..${this.info.numClasses}, got ${changes.topK}`);
+    }
+    this.handle.update(changes);
+  }
+
+  stats(): EngineStats {
+    const s = this.handle.stats();
+    return { ...this.counts, queueDepth: s.queueDepth, inFlight: s.busy };
+  }
+
+  /** Worker threads currently running for this engine. */
+  threads(): number {
+    return this.handle.stats().numThreads;
+  }
+
+  /** The backend's own facts (for the simulator: live tasks and unfreed memory). */
+  backendDiagnostics(): unknown {
+    return JSON.parse(this.handle.diagnostics());
+  }
+
+  close(): Promise<void> {
+    if (this.closing) return this.closing;
+    this.closing = new Promise<void>((resolve) => {
+      this.resolveClosed = resolve;
+    });
+    for (const seq of this.handle.close()) this.settle(seq, this.fail(seq, new FrameError('shutdown', 'the engine closed before this frame was processed')));
+    this.wakeRoomWaiters();
+    return this.closing;
+  }
+
+  private onResult(seq: number, status: number, count: number, message?: string): void {
+    const v = this.handle.resultView;
+    const timings = { queueMs: v[0], preprocessMs: v[1], inferenceMs: v[2], postprocessMs: v[3] };
+    if (status === 0) {
+      const top: Hypothesis[] = new Array(count);
+      for (let i = 0; i < count; i++) top[i] = { classIndex: v[4 + i], score: v[4 + count + i] };
+      this.counts.completed++;
+      this.settle(seq, { ok: true, seq, top, timings });
+    } else {
+      const code = STATUS_CODES[status] ?? 'inference_failed';
+      this.settle(seq, this.fail(seq, new FrameError(code, message ?? code), timings));
+    }
+    if (this.roomWaiters.length > 0 && this.handle.stats().queueDepth < this.queueSize) this.wakeRoomWaiters();
+  }
+
+  private fail(seq: number, error: FrameError, timings?: EngineResult['timings']): EngineResult {
+    if (error.code === 'dropped') this.counts.dropped++;
+    else this.counts.failed++;
+    return timings ? { ok: false, seq, error, timings } : { ok: false, seq, error };
+  }
+
+  private settle(seq: number, result: EngineResult): void {
+    const resolve = this.pending.get(seq);
+    if (!resolve) return;
+    this.pending.delete(seq);
+    resolve(result);
+  }
+
+  private wakeRoomWaiters(): void {
+    if (this.roomWaiters.length === 0) return;
+    if (!this.closing) this.handle.setWantRoom(false);
+    for (const resolve of this.roomWaiters.splice(0)) resolve();
+  }
+}

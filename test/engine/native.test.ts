@@ -1,0 +1,229 @@
+import { strict as assert } from 'assert';
+import { NativeEngine, nativeLiveThreads, type NativeEngineConfig } from '../../src/engine/native';
+import type { EngineResult } from '../../src/engine/types';
+import type { RawFrame } from '../../src/image/types';
+import { toNv12 } from '../../src/image/nv12';
+import { bgrFrame, greyFrame, nv12Frame, PRE, syntheticTopK, fnv1a, until } from './native-helpers';
+
+function config(over: Partial<NativeEngineConfig> = {}): NativeEngineConfig {
+  return {
+    backend: 'synthetic',
+    modelPath: '',
+    modelName: 'synthetic',
+    numThreads: 2,
+    queueSize: 4,
+    dropPolicy: 'block',
+    topK: 5,
+    preprocess: PRE,
+    inferTimeoutMs: 1000,
+    ...over,
+  };
+}
+
+function expected(frame: RawFrame, k = 5) {
+  return syntheticTopK(toNv12(frame, PRE), 1000, k);
+}
+
+function assertTop(result: EngineResult, frame: RawFrame, k = 5): void {
+  assert.ok(result.ok, `frame ${result.seq} failed: ${result.ok ? '' : result.error.message}`);
+  const want = expected(frame, k);
+  assert.deepEqual(result.top.map((h) => h.classIndex), want.map((h) => h.classIndex), `classes of frame ${result.seq}`);
+  result.top.forEach((h, i) => assert.ok(Math.abs(h.score - want[i].score) < 1e-6, `score ${i} of frame ${result.seq}`));
+}
+
+/** Submits every frame, waiting on ready() before each (what a replay does). */
+async function submitAll(engine: NativeEngine, frames: RawFrame[]): Promise<EngineResult[]> {
+  const out: Promise<EngineResult>[] = [];
+  for (const f of frames) {
+    await engine.ready();
+    out.push(engine.submit(f));
+  }
+  return Promise.all(out);
+}
+
+describe('[native] engine: worker pool', function () {
+  this.timeout(20000);
+  const open: NativeEngine[] = [];
+  async function openEngine(over: Partial<NativeEngineConfig> = {}): Promise<NativeEngine> {
+    const e = await NativeEngine.open(config(over));
+    open.push(e);
+    return e;
+  }
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((e) => e.close()));
+    assert.equal(nativeLiveThreads(), 0, 'worker threads left after close');
+  });
+
+  it('gives each frame its own result, through the real converter, on several threads', async () => {
+    const engine = await openEngine({ numThreads: 3, queueSize: 8, syntheticLatencyMs: 1 });
+    const frames = Array.from({ length: 24 }, (_, i) => (i % 2 ? bgrFrame(640, 480, i + 1, 5) : nv12Frame(320, 240, i + 1)));
+    const tops = new Set(frames.map((f) => expected(f, 1)[0].classIndex));
+    assert.ok(tops.size >= 20, 'precondition: the frames have mostly distinct expected top-1');
+    const results = await submitAll(engine, frames);
+    results.forEach((r, i) => {
+      assert.equal(r.seq, results[0].seq + i);
+      assertTop(r, frames[i]);
+      assert.ok(r.ok && r.timings.queueMs >= 0 && r.timings.preprocessMs > 0 && r.timings.inferenceMs > 0 && r.timings.postprocessMs >= 0);
+    });
+    assert.deepEqual(engine.stats(), { submitted: 24, completed: 24, failed: 0, dropped: 0, queueDepth: 0, inFlight: 0 });
+  });
+
+  it('drop_newest refuses frames once the queue is full and keeps the oldest', async () => {
+    const engine = await openEngine({ numThreads: 1, queueSize: 3, dropPolicy: 'drop_newest', syntheticLatencyMs: 40 });
+    const frames = Array.from({ length: 12 }, (_, i) => nv12Frame(224, 224, 100 + i));
+    const results = await Promise.all(frames.map((f) => engine.submit(f)));
+    const ok = results.filter((r) => r.ok).map((r) => r.seq - results[0].seq);
+    // The worker may take a frame at any point of the loop, making room for one later frame: so 3
+    // or 4 survive, and the first three always do.
+    assert.ok(ok.length === 3 || ok.length === 4, `kept ${ok.length}`);
+    assert.deepEqual(ok.slice(0, 3), [0, 1, 2], 'the first frames are kept');
+    for (const r of results) {
+      if (r.ok) assertTop(r, frames[r.seq - results[0].seq]);
+      else assert.equal(r.error.code, 'dropped');
+    }
+    const s = engine.stats();
+    assert.equal(s.dropped, 12 - ok.length);
+    assert.equal(s.completed, ok.length);
+  });
+
+  it('drop_oldest evicts the oldest waiting frame and keeps the newest', async () => {
+    const engine = await openEngine({ numThreads: 1, queueSize: 3, dropPolicy: 'drop_oldest', syntheticLatencyMs: 40 });
+    const frames = Array.from({ length: 12 }, (_, i) => nv12Frame(224, 224, 200 + i));
+    const results = await Promise.all(frames.map((f) => engine.submit(f)));
+    const ok = results.filter((r) => r.ok).map((r) => r.seq - results[0].seq);
+    assert.ok(ok.length === 3 || ok.length === 4, `kept ${ok.length}`);
+    assert.deepEqual(ok.slice(-3), [9, 10, 11], 'the newest three survive');
+    // The one other possible survivor is the frame the worker took out of the queue.
+    for (const r of results) {
+      if (r.ok) assertTop(r, frames[r.seq - results[0].seq]);
+      else assert.equal(r.error.code, 'dropped');
+    }
+    assert.equal(engine.stats().dropped, 12 - ok.length);
+  });
+
+  it('block loses nothing: ready() holds the producer back, and even an ignoring producer is not dropped', async () => {
+    const engine = await openEngine({ numThreads: 1, queueSize: 2, dropPolicy: 'block', syntheticLatencyMs: 3 });
+    const frames = Array.from({ length: 20 }, (_, i) => nv12Frame(224, 224, 300 + i));
+    const pending: Promise<EngineResult>[] = [];
+    let maxDepth = 0;
+    let waited = 0;
+    for (const f of frames) {
+      const before = Date.now();
+      await engine.ready();
+      if (Date.now() > before) waited++;
+      pending.push(engine.submit(f));
+      maxDepth = Math.max(maxDepth, engine.stats().queueDepth);
+    }
+    assert.ok(maxDepth <= 2, `queue depth reached ${maxDepth}`);
+    assert.ok(waited > 0, 'ready() never held the producer back');
+    const results = await Promise.all(pending);
+    results.forEach((r, i) => assertTop(r, frames[i]));
+
+    const burst = await Promise.all(frames.map((f) => engine.submit(f)));
+    assert.equal(burst.filter((r) => r.ok).length, 20);
+    assert.equal(engine.stats().dropped, 0);
+  });
+
+  it('tolerates out-of-order completion: a fast frame overtakes a slow one', async () => {
+    const engine = await openEngine({ numThreads: 2, syntheticLatencyMs: 150, synthetic: { latencyByLuma: true } });
+    const bright = greyFrame(320, 240, 255); // Y 235: 150 * 235/128 ms
+    const dark = greyFrame(320, 240, 0); // Y 16: 150 * 16/128 ms
+    const order: number[] = [];
+    const pBright = engine.submit(bright).then((r) => (order.push(r.seq), r));
+    const pDark = engine.submit(dark).then((r) => (order.push(r.seq), r));
+    const [rb, rd] = await Promise.all([pBright, pDark]);
+    assert.deepEqual(order, [rd.seq, rb.seq], 'the dark frame finished first');
+    assertTop(rb, bright);
+    assertTop(rd, dark);
+  });
+
+  it('a backend failure fails only its frame; the next frames succeed', async () => {
+    const poison = nv12Frame(320, 240, 999);
+    const engine = await openEngine({ numThreads: 2, synthetic: { failHashes: [fnv1a(toNv12(poison, PRE))] } });
+    const frames = [nv12Frame(320, 240, 1), poison, nv12Frame(320, 240, 2), poison, nv12Frame(320, 240, 3)];
+    const results = await submitAll(engine, frames);
+    for (const i of [1, 3]) {
+      const r = results[i];
+      assert.ok(!r.ok && r.error.code === 'inference_failed' && /injected fault/.test(r.error.message), `frame ${i}`);
+    }
+    for (const i of [0, 2, 4]) assertTop(results[i], frames[i]);
+    const s = engine.stats();
+    assert.equal(s.failed, 2);
+    assert.equal(s.completed, 3);
+  });
+
+  it('computes a stable softmax: an offset of 1000 on every logit changes no probability', async () => {
+    const engine = await openEngine({ synthetic: { logitOffset: 1000 } });
+    const frames = [nv12Frame(224, 224, 11), bgrFrame(300, 200, 12)];
+    const results = await submitAll(engine, frames);
+    results.forEach((r, i) => assertTop(r, frames[i]));
+  });
+
+  it('refuses a bad frame with a FrameError and keeps its neighbours', async () => {
+    const engine = await openEngine();
+    const good = nv12Frame(224, 224, 7);
+    const bad: RawFrame[] = [
+      { ...good, encoding: 'rgb16' },
+      { ...good, data: good.data.subarray(0, 1000) },
+      { ...good, step: 100 },
+      { ...good, width: 223 },
+      { ...good, width: 0 },
+    ];
+    const results = await Promise.all([good, ...bad, good].map((f) => engine.submit(f)));
+    assertTop(results[0], good);
+    assertTop(results[6], good);
+    assert.deepEqual(
+      results.slice(1, 6).map((r) => (r.ok ? 'ok' : r.error.code)),
+      ['unknown_encoding', 'short_data', 'bad_step', 'odd_size', 'zero_size'],
+    );
+  });
+
+  it('changes numThreads and topK live', async () => {
+    const engine = await openEngine({ numThreads: 1, queueSize: 16, syntheticLatencyMs: 60 });
+    await until(() => nativeLiveThreads() === 1, 'one worker');
+    engine.update({ numThreads: 4 });
+    assert.equal(engine.threads(), 4);
+    await until(() => nativeLiveThreads() === 4, 'four workers');
+    const frames = Array.from({ length: 8 }, (_, i) => nv12Frame(224, 224, 400 + i));
+    const pending = frames.map((f) => engine.submit(f));
+    await until(() => engine.stats().inFlight === 4, 'four frames inside workers at once');
+    engine.update({ numThreads: 2, topK: 2 });
+    assert.equal(engine.threads(), 2);
+    (await Promise.all(pending)).forEach((r, i) => assert.ok(r.ok, `frame ${i}`));
+    await until(() => nativeLiveThreads() === 2, 'two workers after shrinking');
+    assert.equal((engine.backendDiagnostics() as { liveSessions: number }).liveSessions, 2, 'retired workers freed their sessions');
+    const after = await engine.submit(frames[0]);
+    assertTop(after, frames[0], 2);
+    assert.throws(() => engine.update({ numThreads: 9 }), /1\.\.8/);
+    assert.throws(() => engine.update({ topK: 0 }), RangeError);
+  });
+
+  it('close() with frames in flight resolves every frame once, joins the workers and does not hang', async () => {
+    const engine = await NativeEngine.open(config({ numThreads: 2, queueSize: 8, syntheticLatencyMs: 50 }));
+    await until(() => nativeLiveThreads() === 2, 'two workers');
+    const frames = Array.from({ length: 10 }, (_, i) => nv12Frame(224, 224, 500 + i));
+    let settled = 0;
+    const pending = frames.map((f) => engine.submit(f).then((r) => (settled++, r)));
+    await until(() => engine.stats().inFlight === 2, 'both workers busy');
+    assert.equal((engine.backendDiagnostics() as { liveSessions: number }).liveSessions, 2);
+    await engine.close();
+    assert.equal((engine.backendDiagnostics() as { liveSessions: number }).liveSessions, 0, 'sessions freed at close');
+    assert.equal(nativeLiveThreads(), 0);
+    const results = await Promise.all(pending);
+    assert.equal(settled, 10);
+    const ok = results.filter((r) => r.ok);
+    assert.equal(ok.length, 2, 'the two in-flight frames finish');
+    ok.forEach((r) => assertTop(r, frames[r.seq - results[0].seq]));
+    results.filter((r) => !r.ok).forEach((r) => assert.equal(!r.ok && r.error.code, 'shutdown'));
+    const late = await engine.submit(frames[0]);
+    assert.ok(!late.ok && late.error.code === 'shutdown');
+    await engine.close(); // idempotent
+  });
+
+  it('refuses options out of range and a pre-processing size that does not match the model', async () => {
+    await assert.rejects(NativeEngine.open(config({ numThreads: 0 })), /numThreads/);
+    await assert.rejects(NativeEngine.open(config({ queueSize: 0 })), /queueSize/);
+    await assert.rejects(NativeEngine.open(config({ preprocess: { ...PRE, width: 256 } })), /takes 224x224/);
+    await assert.rejects(NativeEngine.open(config({ backend: 'bpu', libPath: '/nonexistent/libdnn.so', modelPath: '/x.bin' })), /cannot open bpu model/);
+  });
+});
