@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ClassifierNode, DIAGNOSTICS_PERIOD_NS, ownedBuffer } from '../../src/ros/classifier_node';
+import { runNode } from '../../src/ros/run';
 import { createFakeRclnodejs, FakeNode, FakeQoS } from './fake_rclnodejs';
 import { stubDeps, type StubDeps } from './stubs';
 
@@ -245,5 +246,41 @@ describe('ros adapter (fake rclnodejs, stub pipeline)', () => {
     node.subscriptions[0].inject(Uint8Array.from([0, 1, 0, 0, 3]));
     assert.equal(pipeline.pending.length, 0, 'no intake after shutdown');
     assert.equal(node.set('top_k', 2n).successful, false);
+  });
+});
+
+describe('ros runNode (fake rclnodejs, stub pipeline)', () => {
+  it('initialises rclnodejs with the ROS arguments, takes over its SIGINT handler, spins, and shuts down on SIGTERM', async () => {
+    const rcl = createFakeRclnodejs();
+    const deps = stubDeps();
+    const exits: number[] = [];
+    let ready!: (c: ClassifierNode) => void;
+    const started = new Promise<ClassifierNode>((r) => (ready = r));
+    const before = process.listenerCount('SIGTERM');
+    const done = runNode({ argv: ['--ros-args', '-p', 'top_k:=2'], rcl, deps, onReady: ready, exit: (c) => exits.push(c), log: () => undefined });
+    const cls = await started;
+    assert.deepEqual(rcl.state.initArgv, ['mnv4', '--ros-args', '-p', 'top_k:=2']);
+    assert.equal(rcl.state.signalHandlersRemoved, true);
+    const node = rcl.state.nodes[0];
+    assert.equal(node.spinning, true);
+    assert.equal(node.value('top_k'), 2n);
+    assert.equal(process.listenerCount('SIGTERM'), before + 1);
+    process.emit('SIGTERM');
+    assert.equal(await done, 0);
+    assert.equal(deps.pipelines[0].closed, true);
+    assert.equal(rcl.state.shutdown, true);
+    assert.equal(node.destroyed, true);
+    assert.equal(process.listenerCount('SIGTERM'), before, 'handlers removed');
+    assert.deepEqual(exits, []);
+    assert.equal(cls.framesInFlight, 0);
+  });
+
+  it('returns 1 with the reason and shuts rclnodejs down when the node cannot start', async () => {
+    const rcl = createFakeRclnodejs();
+    const lines: string[] = [];
+    const code = await runNode({ argv: ['--ros-args', '-p', 'num_threads:=0'], rcl, deps: stubDeps(), log: (l) => lines.push(l) });
+    assert.equal(code, 1);
+    assert.match(lines.join('\n'), /mnv4 node: invalid parameters:\n\s+num_threads must be from 1 to 8 \(got 0\) \(from -p num_threads\)/);
+    assert.equal(rcl.state.shutdown, true);
   });
 });
