@@ -144,9 +144,6 @@ export class ClassifierNode {
     }
     const typed = typedOverrides(rcl, resolved.overrides);
     if (typed.errors.length) throw new StartupError(`invalid parameters:\n  ${typed.errors.join('\n  ')}`);
-    if (typeof typed.values.model_variant === 'string' && !deps.isKnownModel(typed.values.model_variant)) {
-      throw new StartupError(`model_variant '${typed.values.model_variant}' is not in the model registry (config/models.yaml)`);
-    }
 
     const options = new rcl.NodeOptions();
     options.parameterOverrides = typed.parameters;
@@ -164,6 +161,8 @@ export class ClassifierNode {
       if (!checked.ok) throw new StartupError(`invalid parameters:\n  ${checked.reasons.join('\n  ')}`);
       params = checked.params;
       const req = engineRequest(params);
+      const why = deps.checkModel(req);
+      if (why) throw new StartupError(why);
       try {
         ({ engine, reason } = await deps.openEngine(req));
       } catch (err) {
@@ -322,15 +321,20 @@ export class ClassifierNode {
 
   /** Synchronous veto with a reason (rclnodejs does not await callbacks). */
   private onSet(ps: RclParameter[]): SetParametersResult {
+    const next: Record<string, ParamValue> = { ...this.params };
+    let modelChange = false;
     for (const p of ps) {
       if (!PARAMS_BY_NAME.has(p.name)) continue; // use_sim_time and friends
       const v = validateParam(p.name, p.value);
       if (!v.ok) return this.refuse(v.reason);
-      if (this.reverting) continue;
-      if (p.name === 'model_variant' && !this.deps.isKnownModel(v.value as string)) {
-        return this.refuse(`model_variant '${String(v.value)}' is not in the model registry (config/models.yaml)`);
-      }
-      if (this.stopping && PARAMS_BY_NAME.get(p.name)!.apply !== 'read_only') return this.refuse('the node is shutting down');
+      next[p.name] = v.value;
+      if (p.name === 'model_variant' || p.name === 'model_path' || p.name === 'backend') modelChange = true;
+      if (this.stopping && !this.reverting) return this.refuse('the node is shutting down');
+    }
+    if (modelChange && !this.reverting) {
+      // Which file the new setting means, and that it exists, is known without loading it.
+      const why = this.deps.checkModel(engineRequest(next as unknown as NodeParams));
+      if (why) return this.refuse(why);
     }
     return { successful: true, reason: '' };
   }

@@ -56,8 +56,11 @@ export interface ClassifierDeps {
   createPipeline(c: PipelineConfig): PipelinePort;
   /** The 1000 ImageNet-1k class names, index = class id. */
   labels(): string[];
-  /** Is `name` a model the registry knows (checked synchronously when model_variant is set)? */
-  isKnownModel(name: string): boolean;
+  /**
+   * Why `req` cannot be loaded, found without loading it (unknown registry name, no such file),
+   * or undefined. Runs synchronously inside parameter callbacks.
+   */
+  checkModel(req: Pick<EngineRequest, 'model' | 'backend'>): string | undefined;
   encodeDiagnostics(stamp: Stamp, statuses: DiagStatus[]): Uint8Array;
 }
 

@@ -1,31 +1,31 @@
-// Production wiring of the node to the engine, the pipeline and the codecs.
-// The engine and the model registry are required when first used, so that loading this module
-// does not load ONNX Runtime or the native addon.
+// Production wiring of the node to the engine, the pipeline and the codecs. The engine module is
+// required when first used, so that `mnv4 node --help` or a missing ROS loads nothing heavy.
+import * as fs from 'fs';
 import { encodeDiagnosticArray } from '../cdr';
-import type { Engine } from '../engine/types';
 import { ClassifierPipeline } from '../pipeline';
 import type { Stamp } from '../pipeline/types';
-import { imagenetLabels, type ClassifierDeps, type EngineRequest } from './ports';
+import { imagenetLabels, type ClassifierDeps } from './ports';
 
-interface EngineModule {
-  openEngine(req: EngineRequest): Promise<{ engine: Engine; resolved: { reason: string } }>;
-}
-interface RegistryModule {
-  loadRegistry(): Map<string, unknown>;
-}
+type EngineModule = typeof import('../engine');
+const engineModule = (): EngineModule => require('../engine') as EngineModule;
 
 export function defaultDeps(): ClassifierDeps {
-  let known: Set<string> | undefined;
   return {
     openEngine: async (req) => {
-      const { engine, resolved } = await (require('../engine') as EngineModule).openEngine(req);
+      const { engine, resolved } = await engineModule().openEngine(req);
       return { engine, reason: resolved.reason };
     },
     createPipeline: (c) => new ClassifierPipeline(c),
     labels: imagenetLabels,
-    isKnownModel: (name) => {
-      known ??= new Set((require('../engine/registry') as RegistryModule).loadRegistry().keys());
-      return known.has(name);
+    checkModel: (req) => {
+      try {
+        const { backend, model } = engineModule().resolveEngine(req);
+        if (!model.exists) return `model '${model.name}' for the ${backend} backend not found (looked in ${model.searched.join(', ')}). ${model.hint}`.trim();
+        if (!fs.statSync(model.modelPath).isFile()) return `model path ${model.modelPath} is not a file`;
+        return undefined;
+      } catch (err) {
+        return (err as Error).message;
+      }
     },
     encodeDiagnostics: (stamp: Stamp, statuses) => encodeDiagnosticArray({ stamp, frame_id: '' }, statuses),
   };

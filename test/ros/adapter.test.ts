@@ -131,7 +131,7 @@ describe('ros adapter (fake rclnodejs, stub pipeline)', () => {
     assert.match(r1.reason, /backend must be one of auto, bpu, cpu, bpu-sim \(got 'gpu'\)/);
     const r2 = node.set('model_variant', 'conv_huge');
     assert.equal(r2.successful, false);
-    assert.match(r2.reason, /model_variant 'conv_huge' is not in the model registry/);
+    assert.match(r2.reason, /unknown model 'conv_huge'; known: conv_small/);
     // Out of range and wrong type are caught before rclnodejs' own (garbled) check; the readable reason is logged.
     const r3 = node.set('num_threads', 9n);
     assert.equal(r3.successful, false);
@@ -205,7 +205,7 @@ describe('ros adapter (fake rclnodejs, stub pipeline)', () => {
   it('refuses to start on invalid overrides, naming the source', async () => {
     const rcl = createFakeRclnodejs();
     await assert.rejects(ClassifierNode.start({ argv: ['--ros-args', '-p', 'backend:=gpu'], rcl, deps: stubDeps() }), /invalid parameters:\n\s+backend must be one of .* \(from -p backend\)/);
-    await assert.rejects(ClassifierNode.start({ argv: ['--ros-args', '-p', 'model_variant:=nope'], rcl, deps: stubDeps() }), /model_variant 'nope' is not in the model registry/);
+    await assert.rejects(ClassifierNode.start({ argv: ['--ros-args', '-p', 'model_variant:=nope'], rcl, deps: stubDeps() }), /unknown model 'nope'/);
     const deps = stubDeps();
     deps.failing.set('conv_small', 'libdnn.so: cannot open shared object file');
     await assert.rejects(ClassifierNode.start({ argv: [], rcl, deps }), /cannot load model 'conv_small' on backend 'auto': libdnn\.so/);

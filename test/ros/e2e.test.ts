@@ -3,6 +3,7 @@
 // the node publishes, read back with Foxglove's MessageReader.
 import { strict as assert } from 'assert';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { configDir } from '../../src/paths';
 import { ClassifierNode } from '../../src/ros/classifier_node';
@@ -123,5 +124,47 @@ describe('[native] ros end to end: Foxglove-encoded images through the node and 
     assert.ok(node.logger.lines.some((l) => /now running reference-mobilenetv2 on cpu/.test(l.message)));
     assert.equal(node.logger.lines.filter((l) => l.level === 'warn' || l.level === 'error').length, 0, node.logger.lines.map((l) => l.message).join('\n'));
     await cls.shutdown();
+  });
+
+  it('refuses a model that is not there at once, and keeps the old model when a load fails', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mnv4-models-'));
+    const saved = process.env.MNV4_MODEL_DIR;
+    process.env.MNV4_MODEL_DIR = dir; // an empty model cache: conv_small's ONNX is not there
+    try {
+      const { node, cls, rcl } = await startNode([]);
+      const r = node.set('model_variant', 'conv_small');
+      assert.equal(r.successful, false);
+      assert.match(r.reason, /model 'conv_small' for the cpu backend not found \(looked in .*mnv4-models-.*\)\. Export it with timm/);
+      assert.equal(node.value('model_variant'), 'reference-mobilenetv2');
+
+      // A file that exists but is no model: accepted, fails to load, reported, reverted.
+      const bad = path.join(dir, 'broken.onnx');
+      fs.writeFileSync(bad, 'this is not an ONNX model');
+      assert.equal(node.set('model_path', bad).successful, true);
+      await cls.reloadsSettled();
+      assert.ok(cls.lastLoadError, 'the failure is kept for /diagnostics');
+      assert.equal(node.value('model_path'), '', 'model_path restored to what runs');
+      assert.ok(node.logger.lines.some((l) => l.level === 'error' && l.message.includes(`cannot load model '${bad}'`) && /still running reference-mobilenetv2 on cpu/.test(l.message)));
+      rcl.state.clockNs = 5_000_000_000n;
+      node.timers[0].fire();
+      const statuses = node.publisher('/diagnostics').messages.flatMap((b) => reader('diagnostic_msgs/msg/DiagnosticArray').readMessage<{ status: { level: number; name: string; message: string }[] }>(b).status);
+      const model = statuses.find((s) => s.name === 'mobilenetv4_classifier: model');
+      assert.ok(model, JSON.stringify(statuses));
+      assert.equal(model.level, 1);
+      assert.match(model.message, /loading model '.*broken\.onnx' on backend 'cpu' failed; still running reference-mobilenetv2 on cpu/);
+
+      // The old model still classifies.
+      const header = headerFor('orange.jpg', 500);
+      node.subscriptions[0].inject(await rawImage('orange.jpg', 0, header));
+      await waitFor(() => node.publisher('classification').messages.length === 1, 'a classification');
+      const c = reader('vision_msgs/msg/Classification').readMessage<Classification>(node.publisher('classification').messages[0]);
+      assert.deepEqual(c.header, header);
+      assert.equal(c.results[0].class_id, String(EXPECTED['orange.jpg']));
+      await cls.shutdown();
+    } finally {
+      if (saved === undefined) delete process.env.MNV4_MODEL_DIR;
+      else process.env.MNV4_MODEL_DIR = saved;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

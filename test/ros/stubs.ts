@@ -124,7 +124,8 @@ export function stubDeps(): StubDeps {
       return p;
     },
     labels: () => Array.from({ length: 1000 }, (_, i) => `class ${i}`),
-    isKnownModel: (name) => ['conv_small', 'conv_medium', 'reference-mobilenetv2', 'broken'].includes(name),
+    checkModel: (req) =>
+      ['conv_small', 'conv_medium', 'reference-mobilenetv2', 'broken'].includes(req.model) ? undefined : `unknown model '${req.model}'; known: conv_small, conv_medium, reference-mobilenetv2`,
     encodeDiagnostics(_stamp, statuses) {
       d.statuses.push(statuses);
       return Uint8Array.from([0, 1, 0, 0, statuses.length]);
