@@ -86,8 +86,8 @@ describe('[native] BPU backend on the simulator', () => {
   });
 
   it('runs many frames on several threads and leaves zero live tasks and zero unfreed memory', function () {
-    const frames = isAsan ? 3000 : 10000;
-    this.timeout(240_000);
+    const frames = 10000;
+    this.timeout(isAsan ? 600_000 : 240_000);
     const model = writeModel({ timing: { core_ms: 0.01 } });
     const r = runDriver(model, { threads: 4, frames, expectedClasses: 1000 });
     assert.equal(r.ok, true, r.error);
@@ -113,10 +113,9 @@ describe('[native] BPU backend on the simulator', () => {
       assert.equal(r.frames_ok, 20);
       assert.equal(r.mismatches, 0);
       assert.match(String(r.diagnostics.runtime_version), /bpu_sim/);
-      const models = (r.diagnostics.simulator as { models: { core_ms: number; ideal_fps: number }[] }).models;
-      assert.ok(models.length >= 1);
-      assert.equal(models[0].core_ms, doc.timing.core_ms);
-      assert.ok(Math.abs(models[0].ideal_fps - 1000 / doc.timing.core_ms) < 0.01);
+      const timing = r.diagnostics.sim_timing as { core_ms: number; ideal_fps: number };
+      assert.equal(timing.core_ms, doc.timing.core_ms);
+      assert.ok(Math.abs(timing.ideal_fps - 1000 / doc.timing.core_ms) < 0.01);
       assertCleanUnload(r);
     });
   }

@@ -108,6 +108,7 @@ struct Task {
   bool cancelled = false;
   bool overheadPaid = false;
   Clock::time_point enqueuedAt;
+  Clock::time_point coreEnd{};  // modelled end of its core time (or of its cancellation)
   hbDNNTaskDoneCb cb = nullptr;
   void* cbUser = nullptr;
 };
@@ -119,11 +120,6 @@ struct Fault {
   int32_t code;
   int32_t extraMs;
 };
-
-std::string StatusText(int32_t code) {
-  const char* base = DocumentedStatusName(code);
-  return base != nullptr ? base : "unknown status";
-}
 
 class Sim {
  public:
@@ -235,6 +231,7 @@ class Sim {
       const Clock::time_point start = std::max(t->enqueuedAt, coreVirtualEnd);
       const Clock::time_point end =
           start + std::chrono::nanoseconds(static_cast<int64_t>(t->model->coreMs * 1e6) + t->extraNs);
+      t->coreEnd = end;
       lk.unlock();
       const bool compute = t->faultCode == 0;
       if (compute) computeLogits(*t->model, *t->in, &scratchLogits);
@@ -244,6 +241,7 @@ class Sim {
       if (t->cancelled || coreStop) {
         const Clock::time_point stopAt = std::min(now, end);
         coreVirtualEnd = std::max(start, stopAt);
+        t->coreEnd = coreVirtualEnd;
         acc.core_busy_ns += std::chrono::duration_cast<std::chrono::nanoseconds>(coreVirtualEnd - start).count();
         finishLocked(t, kCancelledStatus, true);
         continue;
@@ -691,15 +689,18 @@ void ParseFaults(const Json* list, std::vector<Fault>* out, int64_t inferBase, i
   }
 }
 
-// Sleeps in the caller's thread for modelled CPU/driver time. The thread's timer slack (default 50 us)
-// is narrowed for the sleep and restored, so short overheads are not inflated by it.
-void SleepMs(double ms) {
-  if (ms <= 0) return;
+// Sleeps in the caller's thread until `deadline`, modelled CPU/driver time measured from an instant
+// the model defines (not from now), so OS wake-up latency is absorbed rather than added. The thread's
+// timer slack (default 50 us) is narrowed for the sleep and restored.
+void SleepUntil(Clock::time_point deadline) {
+  if (Clock::now() >= deadline) return;
   const int old = prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
   if (old > 1000) prctl(PR_SET_TIMERSLACK, 1000UL, 0UL, 0UL, 0UL);
-  std::this_thread::sleep_for(std::chrono::nanoseconds(static_cast<int64_t>(ms * 1e6)));
+  std::this_thread::sleep_until(deadline);
   if (old > 1000) prctl(PR_SET_TIMERSLACK, static_cast<unsigned long>(old), 0UL, 0UL, 0UL);
 }
+
+Clock::duration Ms(double ms) { return std::chrono::nanoseconds(static_cast<int64_t>(ms * 1e6)); }
 
 int32_t AllocImpl(hbSysMem* out, uint32_t size, bool cached) {
   Sim& s = g_sim;
@@ -778,10 +779,18 @@ using bpusim::g_sim;
 SIM_EXPORT const char* hbDNNGetVersion() { return "1.24.5_(bpu_sim mnv4 1.0)"; }
 
 SIM_EXPORT const char* hbDNNGetErrorDesc(int32_t code) {
-  // Descriptions of our own wording (marked), so a caller can tell they came from the runtime.
-  static thread_local std::string text;
-  text = "[bpu_sim] " + bpusim::StatusText(code);
-  return text.c_str();
+  // Descriptions of our own wording (marked), so a caller can tell they came from the runtime. Built
+  // once; no thread_local (it would pin the library in memory until every caller thread exits).
+  static const std::unordered_map<int32_t, std::string> table = [] {
+    std::unordered_map<int32_t, std::string> t;
+    for (int32_t c = -6000200; c <= 0; ++c) {
+      const char* base = DocumentedStatusName(c);
+      if (base != nullptr) t[c] = std::string("[bpu_sim] ") + base;
+    }
+    return t;
+  }();
+  auto it = table.find(code);
+  return it != table.end() ? it->second.c_str() : "[bpu_sim] unknown status code";
 }
 
 SIM_EXPORT int32_t hbDNNInitializeFromFiles(hbPackedDNNHandle_t* packedHandle, const char** files, int32_t count) {
@@ -946,6 +955,7 @@ SIM_EXPORT int32_t hbDNNGetOutputTensorProperties(hbDNNTensorProperties* props, 
 
 SIM_EXPORT int32_t hbDNNInfer(hbDNNTaskHandle_t* taskHandle, hbDNNTensor** output, const hbDNNTensor* input,
                               hbDNNHandle_t dnn, hbDNNInferCtrlParam* ctrl) {
+  const Clock::time_point entry = Clock::now();
   bpusim::Sim& s = g_sim;
   std::shared_ptr<bpusim::Task> task;
   {
@@ -1018,7 +1028,7 @@ SIM_EXPORT int32_t hbDNNInfer(hbDNNTaskHandle_t* taskHandle, hbDNNTensor** outpu
     *taskHandle = task->handle;
   }
   // CPU/driver time of the submission, in the caller's thread (overlaps other tasks on the core).
-  bpusim::SleepMs(task->model->submitOverheadMs);
+  bpusim::SleepUntil(entry + bpusim::Ms(task->model->submitOverheadMs));
   std::lock_guard<std::mutex> lk(s.mu);
   if (task->cancelled) {
     task->state = bpusim::Task::Done;
@@ -1080,9 +1090,10 @@ SIM_EXPORT int32_t hbDNNWaitTaskDone(hbDNNTaskHandle_t taskHandle, int32_t timeo
   const bool pay = !t->overheadPaid;
   t->overheadPaid = true;
   const int32_t status = t->status;
-  const double overhead = t->model->completeOverheadMs;
+  // CPU/driver time of the completion, in the caller's thread, counted from the end of the core time.
+  const Clock::time_point until = t->coreEnd + bpusim::Ms(t->model->completeOverheadMs);
   lk.unlock();
-  if (pay) bpusim::SleepMs(overhead);  // CPU/driver time of the completion, in the caller's thread
+  if (pay) bpusim::SleepUntil(until);
   return status;
 }
 

@@ -180,6 +180,17 @@ class BpuBackend final : public Backend {
                       JsonEscape(model_->decoder.describe()) + "\",\"aligned_byte_size\":" +
                       std::to_string(model_->outputProps.alignedByteSize) +
                       "},\"infer_timeout_ms\":" + std::to_string(model_->timeoutMs);
+    double coreMs = 0, submitMs = 0, completeMs = 0;
+    if (lib.simTiming != nullptr && lib.simTiming(model_->dnn, &coreMs, &submitMs, &completeMs) == 0) {
+      // This model's modelled timing; ideal_fps is what the one simulated core can do.
+      char buf[256];
+      snprintf(buf, sizeof buf,
+               ",\"sim_timing\":{\"core_ms\":%.6g,\"submit_overhead_ms\":%.6g,\"complete_overhead_ms\":%.6g,"
+               "\"ideal_fps\":%.6g}",
+               coreMs, submitMs, completeMs, coreMs > 0 ? 1000.0 / coreMs : 0.0);
+      out += buf;
+    }
+    // The simulator's accounting covers the whole process (every model and session on it).
     std::string sim = lib.simulatorAccountingJson();
     if (!sim.empty()) out += ",\"simulator\":" + sim;
     return out + "}";

@@ -63,7 +63,8 @@ std::shared_ptr<DnnLibrary> DnnLibrary::Open(const std::string& path, std::strin
             Resolve(handle, "hbSysAllocCachedMem", &lib->allocCachedMem, true, path, error) &&
             Resolve(handle, "hbSysFlushMem", &lib->flushMem, true, path, error) &&
             Resolve(handle, "hbSysFreeMem", &lib->freeMem, true, path, error) &&
-            Resolve(handle, kSimAccountingJsonSymbol, &lib->simAccountingJson, false, path, error);
+            Resolve(handle, kSimAccountingJsonSymbol, &lib->simAccountingJson, false, path, error) &&
+            Resolve(handle, kSimTimingSymbol, &lib->simTiming, false, path, error);
   if (!ok) return nullptr;  // the destructor closes the handle
   return lib;
 }

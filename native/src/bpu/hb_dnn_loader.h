@@ -13,6 +13,9 @@ namespace hb {
 // Name of the simulator's accounting export (native/bpu_sim/include/hb_sim.h); absent on the board.
 constexpr const char* kSimAccountingJsonSymbol = "hbSimGetAccountingJson";
 typedef int32_t (*hbSimGetAccountingJson_fn)(char* buffer, uint32_t capacity);
+constexpr const char* kSimTimingSymbol = "hbSimGetTiming";
+typedef int32_t (*hbSimGetTiming_fn)(hbDNNHandle_t dnn, double* coreMs, double* submitOverheadMs,
+                                     double* completeOverheadMs);
 
 class DnnLibrary {
  public:
@@ -51,6 +54,7 @@ class DnnLibrary {
   hbSysFlushMem_fn flushMem = nullptr;
   hbSysFreeMem_fn freeMem = nullptr;
   hbSimGetAccountingJson_fn simAccountingJson = nullptr;  // optional, simulator only
+  hbSimGetTiming_fn simTiming = nullptr;                  // optional, simulator only
 
  private:
   DnnLibrary() = default;
