@@ -357,8 +357,8 @@ export class ClassifierNode {
 
     const changed = (k: keyof NodeParams) => before[k] !== this.params[k];
     if (changed('top_k') || changed('score_threshold')) {
+      // The pipeline passes top_k on to its engine.
       this.pipeline.setOptions({ topK: this.params.top_k, scoreThreshold: this.params.score_threshold });
-      this.engine.update({ topK: this.params.top_k });
       if (changed('score_threshold')) this.publishLabelInfo();
     }
     if (changed('num_threads')) this.engine.update({ numThreads: this.params.num_threads });
