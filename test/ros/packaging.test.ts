@@ -9,12 +9,31 @@ import * as path from 'path';
 import { packageRoot } from '../../src/paths';
 import { parseParamsFile } from '../../src/params/overrides';
 import { BUILTIN_PARAMS, PARAMS, validateParam } from '../../src/params/schema';
+import { ClassifierNode } from '../../src/ros/classifier_node';
+import { createFakeRclnodejs } from './fake_rclnodejs';
+import { stubDeps } from './stubs';
 import { parseXml, XmlError, type XmlElement } from './xml';
 
 const read = (f: string) => fs.readFileSync(path.join(packageRoot, f), 'utf8');
 const PKG = 'mobilenetv4_classifier';
-const DECLARED = new Set<string>([...PARAMS.map((p) => p.name), ...BUILTIN_PARAMS]);
-const DEFAULTS = new Map<string, unknown>([...PARAMS.map((p) => [p.name, p.default] as const), ['use_sim_time', false]]);
+/** What a running node declares (read off the fake rclnodejs after start), with the values it got. */
+const DECLARED = new Set<string>();
+const DEFAULTS = new Map<string, unknown>();
+
+async function readDeclared(): Promise<void> {
+  if (DECLARED.size) return;
+  const rcl = createFakeRclnodejs();
+  await rcl.init(undefined, ['mnv4']);
+  const cls = await ClassifierNode.start({ argv: [], rcl, deps: stubDeps() });
+  const node = rcl.state.nodes[0];
+  for (const [name, p] of node.parameters) {
+    DECLARED.add(name);
+    DEFAULTS.set(name, typeof p.value === 'bigint' ? Number(p.value) : p.value);
+  }
+  await cls.shutdown();
+  // The schema and the node agree, and rclnodejs' own use_sim_time is there too.
+  assert.deepEqual([...DECLARED].sort(), [...PARAMS.map((p) => p.name), ...BUILTIN_PARAMS].sort());
+}
 /** Launch arguments that are not parameters. */
 const LAUNCH_ONLY = new Set(['namespace', 'image_topic', 'params_file']);
 const REQUIRED_ARGS = ['model_variant', 'backend', 'num_threads', 'image_topic', 'namespace', 'params_file', 'use_sim_time'];
@@ -127,6 +146,7 @@ describe('ros package: CMakeLists.txt and the ros2 run wrapper', () => {
 });
 
 describe('ros package: config/params.yaml', () => {
+  before(readDeclared);
   const blocks = parseParamsFile(read('config/params.yaml'), 'config/params.yaml');
 
   it('is keyed /** and holds every declared parameter at its default, and nothing else', () => {
@@ -183,6 +203,7 @@ function checkArgsAgainstSchema(args: LaunchArg[], kind: string) {
 }
 
 describe('ros package: launch files against the declared parameters', () => {
+  before(readDeclared);
   it('classifier.launch.py compiles and its arguments are declared parameters with the same defaults', () => {
     const r = spawnSync('/usr/bin/python3', ['-c', 'import sys, ast; ast.parse(open(sys.argv[1]).read())', path.join(packageRoot, 'launch/classifier.launch.py')], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
