@@ -168,3 +168,54 @@ describe('[native] ros end to end: Foxglove-encoded images through the node and 
     }
   });
 });
+
+describe('[native] ros end to end on the BPU path (bpu-sim): conv_small -> conv_medium live', function () {
+  this.timeout(180000);
+
+  before(async function () {
+    // Until the native pool is in this build, the BPU path cannot open; that is the only reason to skip.
+    try {
+      const { engine } = await (require('../../src/engine') as typeof import('../../src/engine')).openEngine({
+        model: 'conv_small',
+        backend: 'bpu-sim',
+        options: { numThreads: 1, queueSize: 1, dropPolicy: 'block', topK: 1, preprocess: { width: 224, height: 224, resizeMode: 'stretch', filter: 'area' }, inferTimeoutMs: 1000 },
+      });
+      await engine.close();
+    } catch (err) {
+      if (/not built into this addon/.test((err as Error).message)) {
+        console.log(`      (skipped: ${(err as Error).message})`);
+        this.skip();
+      }
+      throw err;
+    }
+  });
+
+  it('swaps the MobileNetV4 variant on the simulated BPU without losing a frame', async () => {
+    const rcl = createFakeRclnodejs();
+    const argv = ['--ros-args', '-p', 'model_variant:=conv_small', '-p', 'backend:=bpu-sim', '-p', 'drop_policy:=block', '-p', 'num_threads:=2'];
+    await rcl.init(undefined, ['mnv4', ...argv]);
+    const cls = await ClassifierNode.start({ argv, rcl, deps: defaultDeps() });
+    const node = rcl.state.nodes[0] as FakeNode;
+    const files = Object.keys(EXPECTED);
+    const inputs: Input[] = [];
+    for (let i = 0; i < 24; i++) {
+      const file = files[i % files.length];
+      const header = headerFor(file, 2000 + i);
+      inputs.push({ file, header, cdr: await rawImage(file, i, header) });
+    }
+    inputs.slice(0, 12).forEach((x) => node.subscriptions[0].inject(x.cdr));
+    assert.equal(node.set('model_variant', 'conv_medium').successful, true);
+    inputs.slice(12).forEach((x) => node.subscriptions[0].inject(x.cdr));
+    await cls.reloadsSettled();
+    await waitFor(() => node.publisher('classification').messages.length === inputs.length, 'every frame classified');
+    const got = node.publisher('classification').messages.map((b) => reader('vision_msgs/msg/Classification').readMessage<Classification>(b));
+    assert.deepEqual(got.map((c) => c.header), inputs.map((x) => x.header));
+    node.timers[0].fire();
+    const diag = reader('diagnostic_msgs/msg/DiagnosticArray').readMessage<{ status: { values: { key: string; value: string }[] }[] }>(node.publisher('/diagnostics').messages[0]);
+    const kv = Object.fromEntries(diag.status[0].values.map((v) => [v.key, v.value]));
+    assert.equal(kv.backend, 'bpu-sim');
+    assert.equal(kv.model, 'conv_medium');
+    assert.equal(kv.frames_classified, String(inputs.length));
+    await cls.shutdown();
+  });
+});
