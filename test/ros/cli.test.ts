@@ -1,5 +1,6 @@
 import { strict as assert } from 'assert';
 import { spawnSync } from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
 import { packageRoot } from '../../src/paths';
 import { loadRclnodejs, rosEnvironmentProblem, RosUnavailableError } from '../../src/ros/load';
@@ -65,5 +66,24 @@ describe('ros: loading rclnodejs and `mnv4 node` without ROS', function () {
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /usage: mnv4 node \[--ros-args/);
     assert.match(r.stdout, /image_raw\/compressed/);
+  });
+
+  it('only src/ros/load.ts loads rclnodejs, and only with require() inside a function', () => {
+    const hits: string[] = [];
+    const walk = (dir: string) => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (p.endsWith('.ts')) {
+          const code = fs.readFileSync(p, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+          if (/\(\s*['"]rclnodejs['"]\s*\)|from\s+['"]rclnodejs['"]/.test(code)) hits.push(path.relative(packageRoot, p));
+        }
+      }
+    };
+    walk(path.join(packageRoot, 'src'));
+    assert.deepEqual(hits, ['src/ros/load.ts']);
+    const load = fs.readFileSync(path.join(packageRoot, 'src', 'ros', 'load.ts'), 'utf8');
+    assert.doesNotMatch(load, /^import[^\n]*['"]rclnodejs['"]/m, 'no top-level import');
+    assert.match(load, /^\s+mod = req\('rclnodejs'\);$/m);
   });
 });
