@@ -46,4 +46,5 @@ make -s -C native/bpu_sim
 # --- TypeScript ---------------------------------------------------------------------------------
 log "compiling TypeScript"
 npx --no-install tsc -p tsconfig.json
+bash scripts/rclnodejs-types.sh || log "could not fetch rclnodejs typings (test/ros/typecheck needs them)"
 log "ready"
