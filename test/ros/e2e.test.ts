@@ -173,21 +173,13 @@ describe('[native] ros end to end on the BPU path (bpu-sim): conv_small -> conv_
   this.timeout(180000);
 
   before(async function () {
-    // Until the native pool is in this build, the BPU path cannot open; that is the only reason to skip.
-    try {
-      const { engine } = await (require('../../src/engine') as typeof import('../../src/engine')).openEngine({
-        model: 'conv_small',
-        backend: 'bpu-sim',
-        options: { numThreads: 1, queueSize: 1, dropPolicy: 'block', topK: 1, preprocess: { width: 224, height: 224, resizeMode: 'stretch', filter: 'area' }, inferTimeoutMs: 1000 },
-      });
-      await engine.close();
-    } catch (err) {
-      if (/not built into this addon/.test((err as Error).message)) {
-        console.log(`      (skipped: ${(err as Error).message})`);
-        this.skip();
-      }
-      throw err;
-    }
+    // The simulated BPU must open here; a failure is a failure, not a skip.
+    const { engine } = await (require('../../src/engine') as typeof import('../../src/engine')).openEngine({
+      model: 'conv_small',
+      backend: 'bpu-sim',
+      options: { numThreads: 1, queueSize: 1, dropPolicy: 'block', topK: 1, preprocess: { width: 224, height: 224, resizeMode: 'stretch', filter: 'area' }, inferTimeoutMs: 1000 },
+    });
+    await engine.close();
   });
 
   it('swaps the MobileNetV4 variant on the simulated BPU without losing a frame', async () => {
