@@ -198,9 +198,12 @@ export class CpuEngine implements Engine {
     this.closed = (async () => {
       // Frames already in a worker finish; each worker then releases its session and exits.
       for (const s of this.slots) if (s.state === 'ready' || s.state === 'starting') this.retire(s);
-      // A worker that has not exited CLOSE_GRACE_MS later (stuck in a run) is terminated.
+      // A worker that has not exited CLOSE_GRACE_MS later (stuck in a run) is let go, not
+      // terminated: terminating a thread inside onnxruntime-node's run() makes its binding throw
+      // a C++ exception it cannot hand to JS, which aborts the whole process (seen with 1.30).
+      // Unref'd, it no longer holds the process open, and a node that swapped models keeps running.
       await Promise.all([...this.slots].map((s) => {
-        const timer = setTimeout(() => void s.worker.terminate(), CLOSE_GRACE_MS);
+        const timer = setTimeout(() => s.worker.unref(), CLOSE_GRACE_MS);
         timer.unref();
         return s.exited.finally(() => clearTimeout(timer));
       }));
