@@ -262,6 +262,24 @@ describe('[native] engine: worker pool', function () {
     }
   });
 
+  it('lets a closed engine be garbage-collected', async () => {
+    require('v8').setFlagsFromString('--expose-gc');
+    const gc = require('vm').runInNewContext('gc') as () => void;
+    // In a function of its own, so that no suspended frame of this test still holds an engine.
+    const useOnce = async (i: number): Promise<WeakRef<object>> => {
+      const engine = await NativeEngine.open(config());
+      assertTop(await engine.submit(nv12Frame(224, 224, 800 + i)), nv12Frame(224, 224, 800 + i));
+      await engine.close();
+      return new WeakRef(engine);
+    };
+    const refs = [await useOnce(0), await useOnce(1), await useOnce(2)];
+    for (let round = 0; round < 10 && refs.some((r) => r.deref()); round++) {
+      await new Promise((r) => setTimeout(r, 10)); // the result channel finalizes on a later loop turn
+      gc();
+    }
+    assert.equal(refs.filter((r) => r.deref()).length, 0, 'closed engines still reachable');
+  });
+
   it('refuses options out of range and a pre-processing size that does not match the model', async () => {
     await assert.rejects(NativeEngine.open(config({ numThreads: 0 })), /numThreads/);
     await assert.rejects(NativeEngine.open(config({ queueSize: 0 })), /queueSize/);
