@@ -17,6 +17,11 @@ interface BenchBinding {
   benchReadPass(bytes: Uint8Array, offset: number, length: number): number;
 }
 
+// Not measurable from Node: the vendor's Python/OpenCV 4.6 path on this VM (reference/anchors.md,
+// 2026-11-28, hot input): resize LINEAR + cvtColor I420 + NV12 interleave, and INTER_AREA + same.
+const VENDOR_BILINEAR_US: Record<string, number> = { '640x480': 266, '1280x720': 299, '1920x1080': 337 };
+const OPENCV_AREA_US: Record<string, number> = { '640x480': 1352, '1280x720': 2898, '1920x1080': 5608 };
+
 const SIZES: Array<[number, number]> = [[640, 480], [1280, 720], [1920, 1080]];
 const FORMAT: Record<string, number> = { bgr8: 1, yuyv: 6, nv12: 7 };
 const AREA: PreprocessOptions = { width: 224, height: 224, resizeMode: 'stretch', filter: 'area' };
@@ -87,15 +92,21 @@ export async function run(argv: string[]): Promise<number> {
       json: { type: 'boolean' },
       iterations: { type: 'string' },
       'ring-mib': { type: 'string' },
+      sizes: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
-    console.log('usage: mnv4 bench preprocess [--json] [--iterations N (default 80)] [--ring-mib M (default 512)]');
+    console.log('usage: mnv4 bench preprocess [--json] [--iterations N (default 80)] [--ring-mib M (default 512)] [--sizes 640x480,1920x1080]');
     return 0;
   }
   const iterations = Number(values.iterations ?? 80);
   const ringMib = Number(values['ring-mib'] ?? 512);
+  const sizes = values.sizes ? values.sizes.split(',').map((v) => v.split('x').map(Number) as [number, number]) : SIZES;
+  if (!(iterations >= 1) || !(ringMib >= 16) || sizes.some(([w, h]) => !(w >= 224 && h >= 224 && w % 2 === 0 && h % 2 === 0))) {
+    console.error('mnv4 bench preprocess: --iterations >= 1, --ring-mib >= 16, --sizes WxH,... even and >= 224');
+    return 2;
+  }
   const native = loadNative<BenchBinding>();
   sharp.cache(false);
   const log = (s: string) => { if (!values.json) console.log(s); };
@@ -109,7 +120,7 @@ export async function run(argv: string[]): Promise<number> {
     });
   };
 
-  for (const [w, h] of SIZES) {
+  for (const [w, h] of sizes) {
     const size = `${w}x${h}`;
     for (const enc of ['bgr8', 'yuyv', 'nv12'] as RawEncoding[]) {
       const step = w * bytesPerPixel(enc);
@@ -143,20 +154,40 @@ export async function run(argv: string[]): Promise<number> {
       // sharp is ~10x slower: measure the others on all iterations, sharp on a quarter of them.
       const fast = variants.filter((v) => !v.name.startsWith('sharp'));
       record(enc, size, fast.map((v) => v.name), await measureInterleaved(fast, makeFrame, iterations, 10));
+      // The anchors' vendor OpenCV path was timed on a hot frame (the same buffer call after call):
+      // 'ours bilinear hot' does the same, in its own loop so the cold variants do not evict it.
+      if (enc === 'bgr8') {
+        const hot = makeFrame();
+        const copy: RawFrame = { ...hot, data: new Uint8Array(hot.data) };
+        record(enc, size, ['ours bilinear hot'],
+          await measureInterleaved([{ name: 'ours bilinear hot', call: (f) => toNv12(f, BILINEAR, out) }], () => copy, iterations, 10));
+      }
       const slow = variants.filter((v) => v.name.startsWith('sharp'));
       if (slow.length) record(enc, size, slow.map((v) => v.name), await measureInterleaved(slow, makeFrame, Math.max(5, iterations >> 2), 3));
     }
     // JPEG: decoding dominates; ours = sharp decode to raw + our area conversion.
-    const scene = ring.take(w * h * 3).data;
+    // A camera-like picture (gradients, mild noise): JPEGs of random bytes decode unrealistically slowly.
+    const scene = new Uint8Array(w * h * 3);
+    const noise = ring.take(w * h * 3).data;
+    for (let i = 0; i < scene.length; i++) {
+      const px = (i / 3) | 0, x = px % w, y = (px / w) | 0, c = i % 3;
+      scene[i] = Math.min(255, Math.max(0, (c === 0 ? (x * 255) / w : c === 1 ? (y * 255) / h : ((x + y) * 255) / (w + h)) + (noise[i] & 15) - 8));
+    }
     const jpeg = await sharp(scene, { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
     const rgb = new Uint8Array(224 * 224 * 3);
+    // Largest JPEG DCT shrink (1/2, 1/4, 1/8) that keeps both sides >= 224: libjpeg then decodes
+    // only the coefficients it needs, and our area filter does the rest exactly.
+    let shrink = 8;
+    while (shrink > 1 && (Math.ceil(w / shrink) < 224 || Math.ceil(h / shrink) < 224)) shrink /= 2;
+    const decodeAndConvert = async (img: ReturnType<typeof sharp>) => {
+      const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
+      toNv12({ width: info.width, height: info.height, encoding: 'rgb8', step: info.width * 3, data }, AREA, out);
+    };
     const jpegVariants: Variant[] = [
+      { name: 'ours area', call: () => decodeAndConvert(sharp(jpeg)) },
       {
-        name: 'ours area',
-        call: async () => {
-          const { data, info } = await sharp(jpeg).raw().toBuffer({ resolveWithObject: true });
-          toNv12({ width: info.width, height: info.height, encoding: 'rgb8', step: info.width * 3, data }, AREA, out);
-        },
+        name: `ours area shrink-on-load 1/${shrink}`,
+        call: () => decodeAndConvert(sharp(jpeg).resize(Math.ceil(w / shrink), Math.ceil(h / shrink), { fit: 'fill', kernel: 'nearest' })),
       },
       {
         name: 'sharp+js',
@@ -172,7 +203,7 @@ export async function run(argv: string[]): Promise<number> {
 
   const med = (input: string, size: string, variant: string) => rows.find((r) => r.input === input && r.size === size && r.variant === variant)?.medianUs;
   const ratios: Array<{ input: string; size: string; name: string; value: number }> = [];
-  for (const [w, h] of SIZES) {
+  for (const [w, h] of sizes) {
     const size = `${w}x${h}`;
     for (const input of ['bgr8', 'yuyv', 'nv12']) {
       const area = med(input, size, 'ours area')!, bil = med(input, size, 'ours bilinear')!;
@@ -180,17 +211,23 @@ export async function run(argv: string[]): Promise<number> {
       ratios.push({ input, size, name: 'area / read floor (goal <= 1.3)', value: area / read });
       ratios.push({ input, size, name: 'area / libyuv box (goal <= 0.5)', value: area / box });
       ratios.push({ input, size, name: 'bilinear / libyuv bilinear', value: bil / lbil });
+      if (input === 'bgr8' && VENDOR_BILINEAR_US[size] !== undefined) {
+        ratios.push({ input, size, name: 'bilinear hot / vendor OpenCV (anchor)', value: med(input, size, 'ours bilinear hot')! / VENDOR_BILINEAR_US[size] });
+        ratios.push({ input, size, name: 'area / OpenCV INTER_AREA (anchor)', value: area / OPENCV_AREA_US[size] });
+      }
       const sh = med(input, size, 'sharp+js');
       if (sh !== undefined) ratios.push({ input, size, name: 'area / (sharp+js)', value: area / sh });
     }
-    ratios.push({ input: 'jpeg', size, name: 'ours / (sharp+js)', value: med('jpeg', size, 'ours area')! / med('jpeg', size, 'sharp+js')! });
+    const shrunk = rows.find((r) => r.input === 'jpeg' && r.size === size && r.variant.includes('shrink'))!;
+    ratios.push({ input: 'jpeg', size, name: 'ours (full decode) / (sharp+js)', value: med('jpeg', size, 'ours area')! / med('jpeg', size, 'sharp+js')! });
+    ratios.push({ input: 'jpeg', size, name: 'ours (shrink-on-load) / (sharp+js)', value: shrunk.medianUs / med('jpeg', size, 'sharp+js')! });
   }
 
   if (values.json) {
     console.log(JSON.stringify({ unit: 'us', iterations, ringMib, rows, ratios }, null, 1));
     return 0;
   }
-  for (const [w, h] of SIZES) {
+  for (const [w, h] of sizes) {
     const size = `${w}x${h}`;
     log(`\n${size}`);
     for (const input of ['bgr8', 'yuyv', 'nv12', 'jpeg']) {
@@ -199,6 +236,6 @@ export async function run(argv: string[]): Promise<number> {
     }
     for (const r of ratios.filter((x) => x.size === size)) log(`    ${r.input.padEnd(5)} ${r.name.padEnd(34)} ${r.value.toFixed(2)}`);
   }
-  log('\nanchors (reference/anchors.md, same VM, not this run): OpenCV INTER_AREA+I420 1080p 5600 µs, vendor OpenCV bilinear path 337 µs (resize+I420+interleave)');
+  log('\n(anchor) ratios use the OpenCV timings of reference/anchors.md (same VM, earlier, hot input), not this run');
   return 0;
 }

@@ -9,8 +9,9 @@ log() { printf '[setup] %s\n' "$*"; }
 
 # --- system packages ----------------------------------------------------------------------------
 # g++/make/python3 build the addon (node-gyp); libyuv-dev provides libyuv for the NV12 kernels;
-# chromium renders the replay report in its test. MNV4_SKIP_APT=1 skips this (e.g. no root).
-APT_PACKAGES=(g++ make python3 pkg-config libyuv-dev chromium)
+# chromium renders the replay report in its test; cmake + ament-cmake let a test build and install the
+# ROS package's layout without ROS. MNV4_SKIP_APT=1 skips this (e.g. no root).
+APT_PACKAGES=(g++ make python3 pkg-config libyuv-dev chromium cmake ament-cmake)
 if [ "${MNV4_SKIP_APT:-0}" != 1 ]; then
   missing=()
   for p in "${APT_PACKAGES[@]}"; do
@@ -46,4 +47,5 @@ make -s -C native/bpu_sim
 # --- TypeScript ---------------------------------------------------------------------------------
 log "compiling TypeScript"
 npx --no-install tsc -p tsconfig.json
+bash scripts/rclnodejs-types.sh || log "could not fetch rclnodejs typings (test/ros/typecheck needs them)"
 log "ready"

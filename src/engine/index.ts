@@ -35,7 +35,7 @@ export interface ResolvedEngine {
 /** The slice of src/engine/native.ts used here (the native pool engine, BPU or simulator). */
 interface NativeModule {
   NativeEngine: {
-    open(config: EngineOptions & { backend: 'bpu' | 'bpu-sim'; modelPath: string; libPath?: string; modelName: string }): Promise<Engine>;
+    open(config: EngineOptions & { backend: 'bpu' | 'bpu-sim'; modelPath: string; libPath?: string; modelName: string; expectedClasses?: number }): Promise<Engine>;
   };
 }
 
@@ -88,8 +88,12 @@ export function resolveEngine(req: Omit<OpenEngineRequest, 'options'>): Resolved
         }
       }
       backend = 'cpu';
-      model = resolveModel(req.model, 'cpu', ropts);
       reason = `auto: CPU because ${why}`;
+      try {
+        model = resolveModel(req.model, 'cpu', ropts);
+      } catch (err) {
+        throw new ModelError(`${(err as Error).message} [${reason}]`);
+      }
     }
   } else {
     backend = req.backend;
@@ -107,7 +111,8 @@ export async function openEngine(req: OpenEngineRequest): Promise<{ engine: Engi
   const resolved = resolveEngine(req);
   const { model, backend } = resolved;
   if (!model.exists) {
-    throw new ModelError(`model '${model.name}' for the ${backend} backend not found (looked in ${model.searched.join(', ')}). ${model.hint}`);
+    const why = req.backend === 'auto' ? ` [${resolved.reason}]` : '';
+    throw new ModelError(`model '${model.name}' for the ${backend} backend not found (looked in ${model.searched.join(', ')})${why}. ${model.hint}`);
   }
   if (!fs.statSync(model.modelPath).isFile()) throw new ModelError(`model path ${model.modelPath} is not a file`);
   const options: EngineOptions = {
@@ -131,6 +136,7 @@ export async function openEngine(req: OpenEngineRequest): Promise<{ engine: Engi
     backend,
     modelPath: model.modelPath,
     modelName: model.name,
+    expectedClasses: resolved.labels.length,
     ...(libPath ? { libPath } : {}),
   });
   return { engine, resolved };

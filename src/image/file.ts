@@ -20,7 +20,7 @@ export async function readImageFile(file: string): Promise<RawFrame> {
     const meta = await img.metadata();
     const grey = meta.channels !== undefined && meta.channels <= 2 && (meta.space === 'b-w' || meta.space === 'grey16');
     const { data, info } = await (grey ? img.extractChannel(0) : img.removeAlpha().toColourspace('srgb'))
-      .raw().toBuffer({ resolveWithObject: true });
+      .raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
     const encoding = info.channels === 1 ? 'mono8' : 'rgb8';
     if (info.channels !== 1 && info.channels !== 3) throw new Error(`unexpected ${info.channels} channels after decoding`);
     const data8 = new Uint8Array(data.buffer, data.byteOffset, data.length);

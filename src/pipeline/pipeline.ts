@@ -259,7 +259,7 @@ export class ClassifierPipeline {
     if (!slot) return;
     if (!this.inOrder) {
       this.slots.delete(seq);
-      slot.resolve(this.release(seq, c));
+      slot.resolve(this.safeRelease(seq, c));
       return;
     }
     slot.done = c;
@@ -267,8 +267,17 @@ export class ClassifierPipeline {
       const next = this.slots.get(this.nextRelease);
       if (!next || !next.done) break;
       this.slots.delete(this.nextRelease);
-      next.resolve(this.release(this.nextRelease, next.done));
+      next.resolve(this.safeRelease(this.nextRelease, next.done));
       this.nextRelease++;
+    }
+  }
+
+  /** release(), but an engine result that cannot be encoded (e.g. timings missing) still yields an outcome. */
+  private safeRelease(seq: number, c: Completed): FrameOutcome {
+    try {
+      return this.release(seq, c);
+    } catch (err) {
+      return this.release(seq, { ok: false, header: c.header, error: asFrameError(err, 'inference_failed', 'the engine result could not be encoded') });
     }
   }
 

@@ -55,6 +55,16 @@ export class TimeRing {
     return this.t[(this.head - this.count + this.capacity) % this.capacity];
   }
 
+  /** Copies the values of entries with time >= since into out (oldest first); returns how many. */
+  valuesSince(since: number, out: Float64Array): number {
+    let n = 0;
+    for (let k = 0; k < this.count; k++) {
+      const i = (this.head - this.count + k + this.capacity) % this.capacity;
+      if (this.t[i] >= since) out[n++] = this.v[i];
+    }
+    return n;
+  }
+
   /** Calls fn for each entry with time >= since, oldest first. Returns how many there were. */
   forEachSince(since: number, fn?: (timeMs: number, value: number) => void): number {
     let n = 0;
@@ -110,6 +120,7 @@ export class PipelineStats {
   private readonly arrivals: TimeRing;
   private readonly successes: TimeRing; // value: total_ms
   private readonly failures: TimeRing; // value: index into FRAME_ERROR_CODES
+  private readonly scratch: Float64Array; // window latencies, sorted in place per report
   private readonly totals: Totals = { received: 0, classified: 0, failed: 0, failedByCode: zeroCounts() };
   private startMs: number | undefined;
   private lastError: { code: FrameErrorCode; message: string } | undefined;
@@ -123,6 +134,7 @@ export class PipelineStats {
     this.arrivals = new TimeRing(capacity);
     this.successes = new TimeRing(capacity);
     this.failures = new TimeRing(capacity);
+    this.scratch = new Float64Array(capacity);
   }
 
   received(nowMs: number): void {
@@ -163,9 +175,8 @@ export class PipelineStats {
     const start = this.startMs === undefined ? nowMs : Math.max(since, this.startMs);
     const spanMs = Math.max(nowMs - start, 0);
 
-    const latencies: number[] = [];
-    const classified = this.successes.forEachSince(since, (_t, v) => latencies.push(v));
-    latencies.sort((a, b) => a - b);
+    const classified = this.successes.valuesSince(since, this.scratch);
+    const latencies = this.scratch.subarray(0, classified).sort(); // typed arrays sort numerically
     const failedByCode = zeroCounts();
     let engineFailures = 0;
     const failed = this.failures.forEachSince(since, (_t, v) => {

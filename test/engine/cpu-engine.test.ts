@@ -36,7 +36,7 @@ function config(over: Partial<CpuEngineConfig> = {}): CpuEngineConfig {
   };
 }
 
-/** A fresh copy each call: frames that own their buffer are transferred (detached) on dispatch. */
+/** A fresh copy each call, so a test never depends on what an earlier submit did to a frame. */
 function copyOf(f: RawFrame): RawFrame {
   return { ...f, data: new Uint8Array(f.data) };
 }
@@ -81,21 +81,49 @@ describe('CPU engine (worker threads)', function () {
       assert.equal(engine.workerCount(), 2);
     });
 
-    it('transfers a buffer the frame owns and copies a view, leaving the caller\'s bytes intact', async () => {
+    it('copies frames by default, leaving the caller\'s bytes intact (read in place, as the contract says)', async () => {
       const before = engine.transferStats();
       const owned = copyOf(cat);
-      const p1 = engine.submit(owned);
       const backing = new Uint8Array(parrot.data.length + 64);
       backing.set(parrot.data, 64);
       const view = { ...parrot, data: backing.subarray(64) };
-      const p2 = engine.submit(view);
-      assert.equal(top1(await p1), 285);
-      assert.equal(top1(await p2), 88);
+      assert.deepEqual((await Promise.all([engine.submit(owned), engine.submit(view)])).map(top1), [285, 88]);
       const after = engine.transferStats();
-      assert.equal(after.transferred - before.transferred, 1);
-      assert.equal(after.copied - before.copied, 1);
-      assert.equal(owned.data.byteLength, 0, 'an owned buffer is moved to the worker');
+      assert.equal(after.transferred - before.transferred, 0);
+      assert.equal(after.copied - before.copied, 2);
+      assert.ok(Buffer.from(owned.data).equals(Buffer.from(cat.data)), 'an owned buffer is copied, not moved');
       assert.ok(Buffer.from(view.data).equals(Buffer.from(parrot.data)), 'a view is copied, not moved');
+    });
+
+    it('with transferOwnedBuffers, moves a buffer the frame owns and still copies a view', async () => {
+      const e = await CpuEngine.open(config({ numThreads: 1, transferOwnedBuffers: true }));
+      try {
+        const owned = copyOf(cat);
+        const backing = new Uint8Array(parrot.data.length + 64);
+        backing.set(parrot.data, 64);
+        const view = { ...parrot, data: backing.subarray(64) };
+        assert.deepEqual((await Promise.all([e.submit(owned), e.submit(view)])).map(top1), [285, 88]);
+        const t = e.transferStats();
+        assert.equal(t.transferred, 1);
+        assert.equal(t.copied, 1);
+        assert.equal(owned.data.byteLength, 0, 'an owned buffer is moved to the worker');
+        assert.ok(Buffer.from(view.data).equals(Buffer.from(parrot.data)), 'a view is copied, not moved');
+      } finally {
+        await e.close();
+      }
+    });
+
+    it('refuses a bad frame at submit without dropping a queued good one (drop_oldest)', async () => {
+      const e = await CpuEngine.open(config({ queueSize: 1, dropPolicy: 'drop_oldest' }));
+      try {
+        const first = e.submit(copyOf(cat)); // to the worker
+        const second = e.submit(copyOf(parrot)); // waits in the queue
+        const bad = await e.submit({ width: 3, height: 2, encoding: 'nv12', step: 3, data: new Uint8Array(9) });
+        assert.ok(!bad.ok && bad.error.code === 'odd_size', !bad.ok ? bad.error.message : '');
+        assert.deepEqual((await Promise.all([first, second])).map(top1), [285, 88]);
+      } finally {
+        await e.close();
+      }
     });
 
     it('fails a bad frame with a FrameError and goes on with the next', async () => {
@@ -171,17 +199,38 @@ describe('CPU engine (worker threads)', function () {
       }
     });
 
-    it('close() lets the frame in the worker finish, resolves queued ones as shutdown, refuses new ones', async () => {
+    it('close() lets the frames in the worker finish, resolves queued ones as shutdown, refuses new ones', async () => {
       const engine = await CpuEngine.open(config({ queueSize: 3, dropPolicy: 'block' }));
-      const ps = [cat, parrot, orange].map((f) => engine.submit(copyOf(f)));
+      // under block a worker holds two frames (one running, one next); the rest wait in the queue
+      const ps = [cat, parrot, orange, cat].map((f) => engine.submit(copyOf(f)));
+      assert.deepEqual({ ...engine.stats(), submitted: 0 }, { submitted: 0, completed: 0, failed: 0, dropped: 0, queueDepth: 2, inFlight: 2 });
       await engine.close();
       const rs = await Promise.all(ps);
-      assert.equal(top1(rs[0]), 285);
-      assert.deepEqual(rs.slice(1).map((r) => (r.ok ? 'ok' : r.error.code)), ['shutdown', 'shutdown']);
+      assert.deepEqual(rs.map((r) => (r.ok ? r.top[0].classIndex : r.error.code)), [285, 88, 'shutdown', 'shutdown']);
       const late = await engine.submit(copyOf(cat));
       assert.ok(!late.ok && late.error.code === 'shutdown');
       assert.equal(engine.workerCount(), 0);
     });
+  });
+
+  it('fails the frames of a worker that dies and replaces the worker', async () => {
+    const engine = await CpuEngine.open(config({ queueSize: 2, dropPolicy: 'block' }));
+    try {
+      // A crash of the thread while it holds frames: a message its handler cannot read throws an
+      // uncaught exception there before the frames behind it are read. (Not terminate():
+      // stopping a thread inside onnxruntime-node's run() aborts the whole process, see
+      // CpuEngine.close.) The engine learns of the death only from the exit event, after it has
+      // handed both frames to the dying worker (the block policy keeps two in a worker).
+      const slots = (engine as unknown as { slots: Set<{ worker: import('worker_threads').Worker }> }).slots;
+      assert.equal(slots.size, 1);
+      for (const s of slots) s.worker.postMessage(null);
+      const rs = await Promise.all([cat, parrot].map((f) => engine.submit(copyOf(f))));
+      for (const r of rs) assert.ok(!r.ok && r.error.code === 'inference_failed' && /the CPU worker stopped/.test(r.error.message), JSON.stringify(r));
+      assert.equal(top1(await engine.submit(copyOf(orange))), 950);
+      assert.equal(engine.workerCount(), 1);
+    } finally {
+      await engine.close();
+    }
   });
 
   describe('bad models at open', () => {

@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ModelError } from '../../src/errors';
+import { run as modelsCli } from '../../src/cli/models';
 import { resolveEngine } from '../../src/engine/index';
 import { loadLabels, parseLabels } from '../../src/engine/labels';
 import { loadRegistry, parseRegistry, resolveModel, TIMM_CONTRACT } from '../../src/engine/registry';
@@ -33,6 +34,30 @@ describe('model registry', () => {
       assert.equal(e.inputWidth, 224);
       assert.equal(loadLabels(e.labelsPath).length, 1000);
     }
+  });
+
+  it('finds the simulator model files that ship with the package', () => {
+    for (const v of ['small', 'medium']) {
+      const r = resolveModel(`conv_${v}`, 'bpu-sim', { env });
+      assert.ok(r.exists, r.modelPath);
+      assert.equal(JSON.parse(fs.readFileSync(r.modelPath, 'utf8')) instanceof Object, true);
+    }
+  });
+
+  it('`mnv4 models list --json` shows each model and which files are present', async () => {
+    const lines: string[] = [];
+    const log = console.log;
+    console.log = (...a: unknown[]) => lines.push(a.join(' '));
+    try {
+      assert.equal(await modelsCli(['list', '--json']), 0);
+    } finally {
+      console.log = log;
+    }
+    const rows = new Map(lines.map((l) => JSON.parse(l)).map((r) => [r.name, r]));
+    assert.equal(rows.get('reference-mobilenetv2').cpu.present, true);
+    assert.equal(rows.get('reference-mobilenetv2').bpu, undefined);
+    assert.equal(rows.get('conv_small').bpuSim.present, true);
+    assert.equal(rows.get('conv_small').url, 'https://archive.d-robotics.cc/downloads/rdk_model_zoo/rdk_x5/MobileNetV4_conv_small_224x224_nv12.bin');
   });
 
   it('resolves the bundled models to files that exist', () => {

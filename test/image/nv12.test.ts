@@ -36,6 +36,49 @@ describe('[native] NV12 conversion matches the TypeScript reference', () => {
     }
   }
 
+  it('camera-sized frames to 224x224 (the real ratios and window lengths), within 1', () => {
+    const cases: Array<[RawEncoding, number, number]> = [['bgr8', 641, 479], ['yuyv', 640, 480], ['nv12', 1280, 720], ['bgra8', 333, 1001]];
+    let seed = 100;
+    for (const [encoding, w, h] of cases) {
+      for (const filter of RESIZE_FILTERS) {
+        for (const resizeMode of RESIZE_MODES) {
+          const frame = randomFrame(encoding, w, h, 7, seed++);
+          const opts: PreprocessOptions = { width: 224, height: 224, resizeMode, filter };
+          const diff = maxAbsDiff(toNv12(frame, opts), referenceToNv12(frame, opts));
+          assert.ok(diff <= 1, `${encoding} ${w}x${h} ${resizeMode} ${filter}: max diff ${diff}`);
+        }
+      }
+    }
+  });
+
+  it('extreme geometries: 1-pixel crops, thin frames, huge reduction ratios, within 1', () => {
+    const cases: Array<[RawEncoding, number, number, PreprocessOptions]> = [
+      ['bgr8', 101, 99, { width: 224, height: 224, resizeMode: 'center_crop', filter: 'area', cropRatio: 0.005 }],
+      ['nv12', 100, 100, { width: 224, height: 224, resizeMode: 'center_crop', filter: 'bilinear', cropRatio: 0.01 }],
+      ['rgb8', 3001, 3, { width: 2, height: 2, resizeMode: 'stretch', filter: 'area' }],
+      ['mono8', 3, 2999, { width: 4, height: 2, resizeMode: 'stretch', filter: 'area' }],
+      ['yuyv', 2, 300, { width: 2, height: 300, resizeMode: 'letterbox', filter: 'area' }],
+      ['bgra8', 1, 1, { width: 6, height: 4, resizeMode: 'stretch', filter: 'bilinear' }],
+      ['uyvy', 2, 2, { width: 8, height: 8, resizeMode: 'letterbox', filter: 'area' }],
+    ];
+    let seed = 500;
+    for (const [encoding, w, h, opts] of cases) {
+      const frame = randomFrame(encoding, w, h, 0, seed++);
+      const diff = maxAbsDiff(toNv12(frame, opts), referenceToNv12(frame, opts));
+      assert.ok(diff <= 1, `${encoding} ${w}x${h} ${JSON.stringify(opts)}: max diff ${diff}`);
+    }
+  });
+
+  it('letterbox pads with Y 125, U 128, V 128 (RGB 127 grey after the BPU conversion)', () => {
+    const frame = randomFrame('bgr8', 64, 32, 0, 1);
+    const out = toNv12(frame, { width: 32, height: 32, resizeMode: 'letterbox', filter: 'area' });
+    // 64x32 into 32x32: a 32x16 picture centred at rows 8..23.
+    for (const row of [0, 7, 24, 31]) assert.deepEqual(out.subarray(row * 32, row * 32 + 32), new Uint8Array(32).fill(125));
+    for (const uvRow of [0, 3, 12, 15]) assert.deepEqual(out.subarray(1024 + uvRow * 32, 1024 + uvRow * 32 + 32), new Uint8Array(32).fill(128));
+    assert.notDeepEqual(out.subarray(8 * 32, 9 * 32), new Uint8Array(32).fill(125));
+    assert.deepEqual(Array.from(nv12ToRgb(out, 32, 32).subarray(0, 3)), [127, 127, 127]);
+  });
+
   it('native geometry equals the reference geometry', () => {
     const next = rng(3);
     for (let i = 0; i < 500; i++) {

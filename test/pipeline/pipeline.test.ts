@@ -261,6 +261,26 @@ describe('pipeline: every input yields an outcome', () => {
   });
 });
 
+describe('pipeline: a malformed engine result', () => {
+  it('still yields an outcome (inference_failed with the reason) and later frames are unaffected', async () => {
+    const engine = new FakeEngine();
+    const submit = engine.submit.bind(engine);
+    let broken = true;
+    engine.submit = async (f) => {
+      const r = await submit(f);
+      return broken && r.ok ? { ...r, timings: { ...r.timings, inferenceMs: 'slow' as unknown as number } } : r;
+    };
+    const p = pipeline(engine, { inOrder: true });
+    const r = rng(24);
+    const a = makeImage(r);
+    const o = await p.process('image', a.cdr);
+    assert.ok(!o.ok && o.error.code === 'inference_failed' && /inference_ms: expected a number/.test(o.error.message), o.ok ? '' : o.error.message);
+    assert.deepEqual(o.header, a.header);
+    broken = false;
+    ok(await p.process('image', a.cdr));
+  });
+});
+
 describe('pipeline: top_k and score_threshold', () => {
   it('keeps the highest scores at or above the threshold, at most top_k, live-changeable', async () => {
     const engine = new FakeEngine({ scramble: true });

@@ -63,6 +63,12 @@ struct FilterTaps {
   int wOffset = 0;
 };
 
+// Where the resized picture lands: `crop` in source pixels, `inner` in output pixels (letterbox
+// pads the rest). Shared by the kernels, the tests (via the binding) and the TypeScript reference.
+struct Rect {
+  int x = 0, y = 0, width = 0, height = 0;
+};
+
 // Converts with reusable scratch memory: after the first frame of a given geometry, Convert()
 // allocates nothing. One instance per thread.
 class Nv12Converter {
@@ -70,25 +76,33 @@ class Nv12Converter {
   bool Convert(const SrcImage& src, const Nv12Image& dst, const ConvertParams& params, std::string* error);
 
  private:
-  std::vector<uint8_t> scratch_;
-  std::vector<int32_t> table_;
-  // Added by the convert work: filter taps per axis, column sums (area), horizontally resized
-  // rows (bilinear). All only grow, so a steady stream of frames allocates nothing.
-  std::vector<FilterTaps> xTaps_, yTaps_;
-  std::vector<int32_t> xWeights_, yWeights_;
-  std::vector<int16_t> acc16_;
-  std::vector<int32_t> rows_;
-  std::vector<int32_t> hStart_;
-  std::vector<int16_t> hW_;
-  std::vector<const uint8_t*> rowPtrs_;
-  std::vector<uint16_t> rowW_;
+  std::vector<uint8_t> scratch_;  // resized channel planes of one output row
+  std::vector<int32_t> rows_;     // bilinear: two horizontally resized source rows
+  // Everything that depends only on format and geometry: filter taps, channel byte offsets, area
+  // windows and column sums. One plan per filter, kept while the geometry stays the same, so a
+  // steady stream of frames allocates nothing (vectors only grow).
+  struct PlanKey {
+    int format = -1, cx = 0, cy = 0, cw = 0, ch = 0, iw = 0, ih = 0;
+    bool operator==(const PlanKey& o) const {
+      return format == o.format && cx == o.cx && cy == o.cy && cw == o.cw && ch == o.ch && iw == o.iw && ih == o.ih;
+    }
+  };
+  struct Plan {
+    PlanKey key;
+    std::vector<FilterTaps> xTaps, yTaps;
+    std::vector<int32_t> xWeights, yWeights;
+    std::vector<int32_t> offsets;  // per channel, byte offset of each crop column's sample in its row
+    std::vector<int32_t> hStart, linX, linC, linW;
+    std::vector<int16_t> hW, acc16;
+    std::vector<const uint8_t*> rowPtrs;
+    std::vector<uint16_t> rowW;
+    int base[2] = {0, 0}, len[2] = {0, 0}, hLen = 16, linMax[2] = {0, 0};
+    bool folded = false;  // area: colour conversion folded into the horizontal weights
+  };
+  Plan plans_[2];  // [0] area, [1] bilinear
+  static void BuildPlan(Plan* plan, PixelFormat format, const Rect& crop, int iw, int ih, bool area);
 };
 
-// Where the resized picture lands: `crop` in source pixels, `inner` in output pixels (letterbox
-// pads the rest). Shared by the kernels, the tests (via the binding) and the TypeScript reference.
-struct Rect {
-  int x = 0, y = 0, width = 0, height = 0;
-};
 struct Geometry {
   Rect crop;
   Rect inner;

@@ -11,9 +11,24 @@ export function inputLength(width: number, height: number): number {
 }
 
 /**
+ * The float32 value of every byte per channel (3 x 256, channel-major), so that normalising a frame
+ * is a table look-up: lut[c*256 + v] = (v/255 - mean[c]) / std[c].
+ */
+export function normalisationTable(contract: InputContract): Float32Array {
+  const lut = new Float32Array(768);
+  const { mean, std } = contract.input;
+  for (let c = 0; c < 3; c++) {
+    const m = mean[c] * 255, s = 1 / (std[c] * 255);
+    for (let v = 0; v < 256; v++) lut[c * 256 + v] = (v - m) * s;
+  }
+  return lut;
+}
+
+/**
  * Writes packed RGB (width*height*3 bytes, rows contiguous) into `out` following the contract:
  * uint8 copies the bytes (NHWC) or de-interleaves them (NCHW); float32 normalises each channel
- * with (v/255 - mean)/std, i.e. (v - 255*mean) * 1/(255*std), the mapper's mean/scale form.
+ * with (v/255 - mean)/std, i.e. (v - 255*mean) * 1/(255*std), the mapper's mean/scale form, by
+ * table look-up (pass the table made once by normalisationTable to avoid building it per call).
  */
 export function fillInput(
   rgb: Uint8Array,
@@ -21,11 +36,12 @@ export function fillInput(
   height: number,
   contract: InputContract,
   out: Float32Array | Uint8Array,
+  lut: Float32Array = normalisationTable(contract),
 ): void {
   const n = width * height;
   if (rgb.length < n * 3) throw new RangeError(`RGB buffer has ${rgb.length} bytes, need ${n * 3}`);
   if (out.length !== n * 3) throw new RangeError(`input tensor has ${out.length} elements, need ${n * 3}`);
-  const { layout, dtype, mean, std } = contract.input;
+  const { layout, dtype } = contract.input;
   if (dtype === 'uint8') {
     if (layout === 'nhwc') {
       out.set(rgb.subarray(0, n * 3));
@@ -38,20 +54,22 @@ export function fillInput(
     }
     return;
   }
-  const m0 = mean[0] * 255, m1 = mean[1] * 255, m2 = mean[2] * 255;
-  const s0 = 1 / (std[0] * 255), s1 = 1 / (std[1] * 255), s2 = 1 / (std[2] * 255);
-  if (layout === 'nchw') {
-    for (let i = 0; i < n; i++) {
-      const j = i * 3;
-      out[i] = (rgb[j] - m0) * s0;
-      out[n + i] = (rgb[j + 1] - m1) * s1;
-      out[2 * n + i] = (rgb[j + 2] - m2) * s2;
+  normaliseFloat(rgb, n, layout === 'nchw', out as Float32Array, lut);
+}
+
+// The float32 path on its own, so that its element accesses stay monomorphic (Float32Array).
+function normaliseFloat(rgb: Uint8Array, n: number, planar: boolean, out: Float32Array, lut: Float32Array): void {
+  if (planar) {
+    for (let i = 0, j = 0; i < n; i++, j += 3) {
+      out[i] = lut[rgb[j]];
+      out[n + i] = lut[256 + rgb[j + 1]];
+      out[2 * n + i] = lut[512 + rgb[j + 2]];
     }
   } else {
     for (let j = 0; j < n * 3; j += 3) {
-      out[j] = (rgb[j] - m0) * s0;
-      out[j + 1] = (rgb[j + 1] - m1) * s1;
-      out[j + 2] = (rgb[j + 2] - m2) * s2;
+      out[j] = lut[rgb[j]];
+      out[j + 1] = lut[256 + rgb[j + 1]];
+      out[j + 2] = lut[512 + rgb[j + 2]];
     }
   }
 }

@@ -11,6 +11,7 @@
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { FrameError, ModelError } from '../../errors';
+import { validateFrame } from '../../image/nv12';
 import type { RawFrame } from '../../image/types';
 import type { InputContract } from '../registry';
 import { DROP_POLICIES, type Engine, type EngineInfo, type EngineOptions, type EngineResult, type EngineStats } from '../types';
@@ -20,11 +21,17 @@ export interface CpuEngineConfig extends EngineOptions {
   modelPath: string;
   modelName: string;
   contract: InputContract;
-  /** Transfer frame buffers a frame owns entirely (default true); false copies them instead. */
+  /**
+   * Move (transfer) frame buffers that a frame owns entirely to the worker instead of copying them
+   * into a pooled buffer. Off by default: the Engine contract reads frames in place, and a transfer
+   * detaches the caller's buffer. Worth it only for callers that hand over large frames they never
+   * read again.
+   */
   transferOwnedBuffers?: boolean;
 }
 
 export const MAX_THREADS = 8;
+const CLOSE_GRACE_MS = 10000;
 
 interface Pending {
   seq: number;
@@ -33,12 +40,13 @@ interface Pending {
   resolve: (r: EngineResult) => void;
 }
 
-type SlotState = 'starting' | 'idle' | 'busy' | 'retiring' | 'dead';
+type SlotState = 'starting' | 'ready' | 'retiring' | 'dead';
 
 interface Slot {
   worker: Worker;
   state: SlotState;
-  job?: Pending;
+  /** Frames posted to this worker, oldest first (it processes them in order). */
+  jobs: Pending[];
   exited: Promise<void>;
 }
 
@@ -121,8 +129,16 @@ export class CpuEngine implements Engine {
     return new Promise<EngineResult>((resolve) => {
       const job: Pending = { seq, frame, submittedAt: monoMs(), resolve };
       if (this.closing) return this.finish(job, this.error(seq, 'shutdown', 'the engine is closed'));
-      if (!frame || !(frame.data instanceof Uint8Array)) {
-        return this.finish(job, this.error(seq, 'short_data', 'frame.data must be a Uint8Array'));
+      if (this.opened && this.initFailures >= 3 && this.workerCount() === 0) {
+        return this.finish(job, this.error(seq, 'inference_failed', `no CPU worker is running: ${this.lastWorkerError}`));
+      }
+      // Checked here too (the worker checks again) so that a bad frame never takes queue space
+      // or pushes a good one out under drop_oldest.
+      try {
+        validateFrame(frame);
+      } catch (err) {
+        if (!(err instanceof FrameError)) throw err;
+        return this.finish(job, { ok: false, seq, error: err });
       }
       if (this.queue.length >= this.config.queueSize) {
         if (this.config.dropPolicy === 'drop_newest') {
@@ -159,7 +175,7 @@ export class CpuEngine implements Engine {
 
   stats(): EngineStats {
     let inFlight = 0;
-    for (const s of this.slots) if (s.job) inFlight++;
+    for (const s of this.slots) inFlight += s.jobs.length;
     return { ...this.counts, queueDepth: this.queue.length, inFlight };
   }
 
@@ -180,10 +196,17 @@ export class CpuEngine implements Engine {
     for (const job of this.queue.splice(0)) this.finish(job, this.error(job.seq, 'shutdown', 'the engine is shutting down'));
     this.wakeReady();
     this.closed = (async () => {
-      // In-flight frames finish; each worker then releases its session and exits.
-      for (const s of this.slots) if (s.state === 'idle' || s.state === 'starting') this.retire(s);
-      for (const s of this.slots) if (s.state === 'busy') s.state = 'retiring';
-      await Promise.all([...this.slots].map((s) => s.exited));
+      // Frames already in a worker finish; each worker then releases its session and exits.
+      for (const s of this.slots) if (s.state === 'ready' || s.state === 'starting') this.retire(s);
+      // A worker that has not exited CLOSE_GRACE_MS later (stuck in a run) is let go, not
+      // terminated: terminating a thread inside onnxruntime-node's run() makes its binding throw
+      // a C++ exception it cannot hand to JS, which aborts the whole process (seen with 1.30).
+      // Unref'd, it no longer holds the process open, and a node that swapped models keeps running.
+      await Promise.all([...this.slots].map((s) => {
+        const timer = setTimeout(() => s.worker.unref(), CLOSE_GRACE_MS);
+        timer.unref();
+        return s.exited.finally(() => clearTimeout(timer));
+      }));
     })();
     return this.closed;
   }
@@ -216,7 +239,7 @@ export class CpuEngine implements Engine {
       ? new Worker(`require('ts-node/register/transpile-only'); require(${JSON.stringify(file)});`, { eval: true, workerData })
       : new Worker(file, { workerData });
     let exitResolve!: () => void;
-    const slot: Slot = { worker, state: 'starting', exited: new Promise<void>((r) => (exitResolve = r)) };
+    const slot: Slot = { worker, state: 'starting', jobs: [], exited: new Promise<void>((r) => (exitResolve = r)) };
     this.slots.add(slot);
     return new Promise<void>((resolve, reject) => {
       let started = false;
@@ -226,7 +249,7 @@ export class CpuEngine implements Engine {
           this.initFailures = 0;
           resolve();
           if (slot.state === 'starting') {
-            slot.state = 'idle';
+            slot.state = 'ready';
             this.rebalance();
             this.dispatch();
           }
@@ -254,9 +277,7 @@ export class CpuEngine implements Engine {
           started = true;
           reject(new Error(`CPU worker exited with code ${code} before loading the model`));
         }
-        if (slot.job) {
-          const job = slot.job;
-          slot.job = undefined;
+        for (const job of slot.jobs.splice(0)) {
           this.finish(job, this.error(job.seq, 'inference_failed', `the CPU worker stopped (${this.lastWorkerError || `exit code ${code}`})`));
         }
         exitResolve();
@@ -275,6 +296,7 @@ export class CpuEngine implements Engine {
     this.wakeReady();
   }
 
+  /** The worker finishes the frames it has, then releases its session and exits. */
   private retire(slot: Slot): void {
     slot.state = 'retiring';
     slot.worker.postMessage({ type: 'close' } satisfies MainToWorker);
@@ -291,25 +313,30 @@ export class CpuEngine implements Engine {
       }
       return;
     }
-    for (const state of ['starting', 'idle', 'busy'] as const) {
-      for (const s of this.slots) {
-        if (live <= this.numThreads) return;
-        if (s.state !== state) continue;
-        if (state === 'busy') s.state = 'retiring'; // closes after its frame
-        else this.retire(s);
-        live--;
-      }
+    const order = [...this.slots].filter((s) => s.state === 'starting' || s.state === 'ready');
+    order.sort((a, b) => (a.state === b.state ? a.jobs.length - b.jobs.length : a.state === 'starting' ? -1 : 1));
+    for (const s of order) {
+      if (live <= this.numThreads) return;
+      this.retire(s);
+      live--;
     }
   }
 
+  /**
+   * Hands queued frames to workers: first one to each idle worker, then, under `block`, a second
+   * one each so that a worker never waits for the main thread between frames. The drop policies
+   * keep one per worker so that frames waiting here stay droppable (freshest wins).
+   */
   private dispatch(): void {
-    for (const slot of this.slots) {
-      if (this.queue.length === 0) break;
-      if (slot.state !== 'idle') continue;
-      const job = this.queue.shift() as Pending;
-      slot.state = 'busy';
-      slot.job = job;
-      this.send(slot, job);
+    const depth = this.config.dropPolicy === 'block' ? 2 : 1;
+    for (let level = 0; level < depth && this.queue.length > 0; level++) {
+      for (const slot of this.slots) {
+        if (this.queue.length === 0) break;
+        if (slot.state !== 'ready' || slot.jobs.length !== level) continue;
+        const job = this.queue.shift() as Pending;
+        slot.jobs.push(job);
+        this.send(slot, job);
+      }
     }
     this.wakeReady();
   }
@@ -322,7 +349,7 @@ export class CpuEngine implements Engine {
     const transfer: ArrayBuffer[] = [];
     if (typeof SharedArrayBuffer !== 'undefined' && d.buffer instanceof SharedArrayBuffer) {
       this.transfers.shared++;
-    } else if (this.config.transferOwnedBuffers !== false && d.byteOffset === 0 && d.byteLength === d.buffer.byteLength && d.byteLength > 0) {
+    } else if (this.config.transferOwnedBuffers === true && d.byteOffset === 0 && d.byteLength === d.buffer.byteLength && d.byteLength > 0) {
       transfer.push(d.buffer as ArrayBuffer);
       this.transfers.transferred++;
     } else {
@@ -366,11 +393,9 @@ export class CpuEngine implements Engine {
 
   private onResult(slot: Slot, msg: Extract<WorkerToMain, { type: 'result' }>): void {
     if (msg.buffer && this.pool.length < MAX_THREADS * 2) this.pool.push(msg.buffer);
-    const job = slot.job;
-    slot.job = undefined;
-    if (slot.state === 'busy') slot.state = 'idle';
-    else if (slot.state === 'retiring') slot.worker.postMessage({ type: 'close' } satisfies MainToWorker);
-    if (job && job.seq === msg.seq) {
+    const i = slot.jobs.findIndex((j) => j.seq === msg.seq);
+    const job = i >= 0 ? slot.jobs.splice(i, 1)[0] : undefined;
+    if (job) {
       this.finish(
         job,
         msg.ok

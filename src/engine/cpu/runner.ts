@@ -2,11 +2,11 @@
 // created: the CPU engine makes one per worker thread. session.run() computes on the calling JS
 // thread, so never keep one on the main thread of a node that has anything else to do.
 import * as fs from 'fs';
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import { ModelError } from '../../errors';
 import type { InputContract } from '../registry';
 import type { Hypothesis } from '../types';
-import { IMAGENET_CLASSES, classProbabilities, fillInput, topK } from './contract';
+import { IMAGENET_CLASSES, classProbabilities, fillInput, normalisationTable, topK } from './contract';
 
 export interface RunnerOptions {
   modelPath: string;
@@ -24,6 +24,12 @@ export interface ModelInfo {
   outputShape: ReadonlyArray<number | string>;
 }
 
+// Loaded on first use, so that importing this module (e.g. by a test file in the AddressSanitizer
+// job, which runs no ORT) does not load ONNX Runtime's native library.
+function ortModule(): typeof import('onnxruntime-node') {
+  return require('onnxruntime-node') as typeof import('onnxruntime-node');
+}
+
 const ONNX_TYPE: Record<InputContract['input']['dtype'], string> = { float32: 'float32', uint8: 'uint8' };
 
 export class ModelRunner {
@@ -34,6 +40,7 @@ export class ModelRunner {
   private readonly feeds: Record<string, ort.Tensor>;
   private readonly fetches: Record<string, ort.Tensor>;
   private readonly probs = new Float64Array(IMAGENET_CLASSES);
+  private readonly lut: Float32Array;
 
   private constructor(
     private readonly session: ort.InferenceSession,
@@ -41,14 +48,16 @@ export class ModelRunner {
     info: ModelInfo,
   ) {
     this.info = info;
+    this.lut = normalisationTable(opts.contract);
     const { width, height, contract } = opts;
     const shape = contract.input.layout === 'nchw' ? [1, 3, height, width] : [1, height, width, 3];
     this.input = contract.input.dtype === 'float32' ? new Float32Array(width * height * 3) : new Uint8Array(width * height * 3);
     this.output = new Float32Array(contract.output.classes);
-    this.feeds = { [contract.input.name]: new ort.Tensor(ONNX_TYPE[contract.input.dtype] as 'float32', this.input as Float32Array, shape) };
+    const { Tensor } = ortModule();
+    this.feeds = { [contract.input.name]: new Tensor(ONNX_TYPE[contract.input.dtype] as 'float32', this.input as Float32Array, shape) };
     // ORT writes into a preallocated output tensor handed in as a fetch.
     const outShape = info.outputShape.map((d) => (typeof d === 'number' && d > 0 ? d : 1));
-    this.fetches = { [contract.output.name]: new ort.Tensor('float32', this.output, outShape) };
+    this.fetches = { [contract.output.name]: new Tensor('float32', this.output, outShape) };
   }
 
   /** Loads and checks the model against its contract; every failure is a ModelError naming the file. */
@@ -63,7 +72,7 @@ export class ModelRunner {
     if (!stat.isFile()) throw new ModelError(`model file ${modelPath} is not a file`);
     let session: ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(modelPath, {
+      session = await ortModule().InferenceSession.create(modelPath, {
         intraOpNumThreads: opts.intraOpNumThreads ?? 1,
         interOpNumThreads: 1,
         executionMode: 'sequential',
@@ -84,7 +93,7 @@ export class ModelRunner {
 
   /** Packed RGB (width*height*3) -> input tensor. */
   setRgb(rgb: Uint8Array): void {
-    fillInput(rgb, this.opts.width, this.opts.height, this.opts.contract, this.input);
+    fillInput(rgb, this.opts.width, this.opts.height, this.opts.contract, this.input, this.lut);
   }
 
   /** Runs the model on the current input; the raw output row lands in `output`. */

@@ -138,7 +138,7 @@ export function linearTaps(n: number, m: number, clampWeights: boolean): Taps[] 
 }
 
 function resizeArea(p: Plane, w: number, h: number): Plane {
-  const xt = areaTaps(p.width, w, 4096), yt = areaTaps(p.height, h, 256);
+  const xt = areaTaps(p.width, w, 4096), yt = areaTaps(p.height, h, 128);
   const out = new Uint8Array(w * h);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
@@ -146,7 +146,7 @@ function resizeArea(p: Plane, w: number, h: number): Plane {
       yt[y].index.forEach((sy, j) => {
         xt[x].index.forEach((sx, i) => { sum += p.data[sy * p.width + sx] * yt[y].weight[j] * xt[x].weight[i]; });
       });
-      out[y * w + x] = Math.floor((sum + (1 << 19)) / (1 << 20));
+      out[y * w + x] = Math.floor((sum + (1 << 18)) / (1 << 19));
     }
   }
   return { width: w, height: h, data: out };
