@@ -156,7 +156,9 @@ class EngineHandle : public Napi::ObjectWrap<EngineHandle> {
     const int numClasses = model->backend->info().numClasses;
     if (options.numThreads < 1 || options.numThreads > kMaxThreads || options.queueSize < 1 ||
         options.queueSize > kMaxQueueSize || options.topK < 1 || options.topK > numClasses ||
-        IntProp(o, "dropPolicy", -1) < 0 || IntProp(o, "dropPolicy", -1) > 2) {
+        IntProp(o, "dropPolicy", -1) < 0 || IntProp(o, "dropPolicy", -1) > 2 || IntProp(o, "resizeMode", 0) < 0 ||
+        IntProp(o, "resizeMode", 0) > 2 || IntProp(o, "filter", 0) < 0 || IntProp(o, "filter", 0) > 1 ||
+        !(options.convert.cropRatio > 0 && options.convert.cropRatio <= 1)) {
       throw Napi::RangeError::New(env, "EngineHandle: option out of range");
     }
     for (const char* name : {"onResult", "onRoom", "onClosed"}) {
@@ -224,8 +226,8 @@ class EngineHandle : public Napi::ObjectWrap<EngineHandle> {
     Unref();
   }
 
-  // Process exit or a collected handle without close(): stop and join the workers (blocking is
-  // acceptable here), then let go of the thread-safe function.
+  // The environment ends (process exit, or the end of a worker thread) without close(): stop and
+  // join the workers (blocking is acceptable here), then let go of the thread-safe function.
   static void Teardown(void* arg) {
     auto* self = static_cast<EngineHandle*>(arg);
     self->hookInstalled_ = false;
