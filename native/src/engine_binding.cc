@@ -156,7 +156,9 @@ class EngineHandle : public Napi::ObjectWrap<EngineHandle> {
     const int numClasses = model->backend->info().numClasses;
     if (options.numThreads < 1 || options.numThreads > kMaxThreads || options.queueSize < 1 ||
         options.queueSize > kMaxQueueSize || options.topK < 1 || options.topK > numClasses ||
-        IntProp(o, "dropPolicy", -1) < 0 || IntProp(o, "dropPolicy", -1) > 2) {
+        IntProp(o, "dropPolicy", -1) < 0 || IntProp(o, "dropPolicy", -1) > 2 || IntProp(o, "resizeMode", 0) < 0 ||
+        IntProp(o, "resizeMode", 0) > 2 || IntProp(o, "filter", 0) < 0 || IntProp(o, "filter", 0) > 1 ||
+        !(options.convert.cropRatio > 0 && options.convert.cropRatio <= 1)) {
       throw Napi::RangeError::New(env, "EngineHandle: option out of range");
     }
     for (const char* name : {"onResult", "onRoom", "onClosed"}) {
@@ -174,8 +176,15 @@ class EngineHandle : public Napi::ObjectWrap<EngineHandle> {
     resultView_ = Napi::Persistent(resultView);
 
     napi_value name = Napi::String::New(env, "mnv4-engine-results");
-    NAPI_THROW_IF_FAILED_VOID(env, napi_create_threadsafe_function(env, nullptr, nullptr, name, 0, 1, nullptr,
-                                                                   nullptr, this, &CallJs, &tsfn_));
+    link_ = new TsfnLink{this};
+    if (napi_create_threadsafe_function(env, nullptr, nullptr, name, 0, 1, link_, &TsfnFinalized, link_, &CallJs,
+                                        &tsfn_) != napi_ok) {
+      delete link_;
+      link_ = nullptr;
+      throw Napi::Error::New(env, "cannot create the result channel");
+    }
+    // The thread-safe function calls into this object until it is finalized: stay alive till then.
+    Ref();
     NAPI_THROW_IF_FAILED_VOID(env, napi_unref_threadsafe_function(env, tsfn_));
     NAPI_THROW_IF_FAILED_VOID(env, napi_add_env_cleanup_hook(env, &Teardown, this));
     hookInstalled_ = true;
@@ -189,16 +198,40 @@ class EngineHandle : public Napi::ObjectWrap<EngineHandle> {
   }
 
   ~EngineHandle() override {
+    if (link_) link_->handle = nullptr;
     if (hookInstalled_) napi_remove_env_cleanup_hook(Env(), &Teardown, this);
     Shutdown();
   }
 
  private:
-  // Process exit or a collected handle without close(): stop and join the workers (blocking is
-  // acceptable here), then let go of the thread-safe function.
+  // Context of the thread-safe function; outlives the handle if the handle goes first (teardown).
+  struct TsfnLink {
+    EngineHandle* handle;
+  };
+
+  // Runs once the thread-safe function is released and every queued call has been dispatched.
+  static void TsfnFinalized(napi_env, void* data, void*) {
+    auto* link = static_cast<TsfnLink*>(data);
+    if (link->handle) link->handle->OnTsfnGone();
+    delete link;
+  }
+
+  // Drops what kept the handle and its JS owner alive, so a closed engine can be collected.
+  void OnTsfnGone() {
+    link_ = nullptr;
+    if (tearingDown_) return;
+    onResult_.Reset();
+    onRoom_.Reset();
+    onClosed_.Reset();
+    Unref();
+  }
+
+  // The environment ends (process exit, or the end of a worker thread) without close(): stop and
+  // join the workers (blocking is acceptable here), then let go of the thread-safe function.
   static void Teardown(void* arg) {
     auto* self = static_cast<EngineHandle*>(arg);
     self->hookInstalled_ = false;
+    self->tearingDown_ = true;
     self->Shutdown();
   }
 
@@ -364,7 +397,8 @@ class EngineHandle : public Napi::ObjectWrap<EngineHandle> {
 
   static void CallJs(napi_env rawEnv, napi_value, void* context, void*) {
     if (!rawEnv) return;  // the thread-safe function is being torn down
-    auto* self = static_cast<EngineHandle*>(context);
+    EngineHandle* self = static_cast<TsfnLink*>(context)->handle;
+    if (!self) return;
     Napi::Env env(rawEnv);
     Napi::HandleScope scope(env);
     try {
@@ -432,7 +466,9 @@ class EngineHandle : public Napi::ObjectWrap<EngineHandle> {
 
   std::unique_ptr<WorkerPool> pool_;
   napi_threadsafe_function tsfn_ = nullptr;
+  TsfnLink* link_ = nullptr;
   bool hookInstalled_ = false;
+  bool tearingDown_ = false;
   bool refed_ = false;
   bool closing_ = false;
   int64_t outstanding_ = 0;  // queued or in workers or finished but not yet delivered

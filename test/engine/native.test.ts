@@ -232,6 +232,54 @@ describe('[native] engine: worker pool', function () {
     await engine.close(); // idempotent
   });
 
+  it('settles every frame exactly once over many open/submit/resize/close cycles', async () => {
+    // Races between a worker's last result, its exit and close() lost a frame (or the close) once
+    // in a few hundred cycles before collect() took results after joining; this walks through
+    // thread counts, queue sizes, policies and latencies.
+    const frames = Array.from({ length: 4 }, (_, i) => nv12Frame(224, 224, 700 + i));
+    for (let iter = 0; iter < 120; iter++) {
+      const engine = await NativeEngine.open(config({
+        numThreads: 1 + (iter % 4),
+        queueSize: 1 + (iter % 5),
+        dropPolicy: (['block', 'drop_oldest', 'drop_newest'] as const)[iter % 3],
+        syntheticLatencyMs: iter % 4,
+      }));
+      const n = 5 + ((iter * 7) % 30);
+      const settled = new Array<number>(n).fill(0);
+      const pending: Promise<unknown>[] = [];
+      for (let i = 0; i < n; i++) {
+        if (i % 3 === 0) await engine.ready();
+        pending.push(engine.submit(frames[i % 4]).then(() => settled[i]++));
+      }
+      if (iter % 5 === 0) engine.update({ numThreads: 1 + ((iter + 2) % 8) });
+      if (iter % 2) await new Promise((r) => setTimeout(r, iter % 4));
+      await engine.close();
+      await Promise.all(pending);
+      assert.deepEqual(settled, new Array<number>(n).fill(1), `cycle ${iter}`);
+      const s = engine.stats();
+      assert.equal(s.completed + s.failed + s.dropped, n, `cycle ${iter}: counts`);
+      assert.equal(nativeLiveThreads(), 0, `cycle ${iter}: threads`);
+    }
+  });
+
+  it('lets a closed engine be garbage-collected', async () => {
+    require('v8').setFlagsFromString('--expose-gc');
+    const gc = require('vm').runInNewContext('gc') as () => void;
+    // In a function of its own, so that no suspended frame of this test still holds an engine.
+    const useOnce = async (i: number): Promise<WeakRef<object>> => {
+      const engine = await NativeEngine.open(config());
+      assertTop(await engine.submit(nv12Frame(224, 224, 800 + i)), nv12Frame(224, 224, 800 + i));
+      await engine.close();
+      return new WeakRef(engine);
+    };
+    const refs = [await useOnce(0), await useOnce(1), await useOnce(2)];
+    for (let round = 0; round < 10 && refs.some((r) => r.deref()); round++) {
+      await new Promise((r) => setTimeout(r, 10)); // the result channel finalizes on a later loop turn
+      gc();
+    }
+    assert.equal(refs.filter((r) => r.deref()).length, 0, 'closed engines still reachable');
+  });
+
   it('refuses options out of range and a pre-processing size that does not match the model', async () => {
     await assert.rejects(NativeEngine.open(config({ numThreads: 0 })), /numThreads/);
     await assert.rejects(NativeEngine.open(config({ queueSize: 0 })), /queueSize/);

@@ -143,13 +143,10 @@ WorkerPool::Admit WorkerPool::submit(FrameJob* job, FrameJob** evicted) {
 
 WorkerPool::Collected WorkerPool::collect(std::vector<FrameJob*>* done) {
   done->clear();
-  Collected out;
-  std::vector<Worker*> toJoin;  // at most kMaxThreads * 2; only on thread-count changes
   {
     std::lock_guard<std::mutex> lk(mu_);
-    done->swap(completed_);
+    // From here on, anything a worker adds (a result, its exit) wakes the owner again.
     wakePending_ = false;
-    out.room = wantRoom_ && queue_.size() < static_cast<size_t>(options_.queueSize) && !closing_;
     // A worker whose session could not be created exits on its own: retire it here.
     for (auto it = workers_.begin(); it != workers_.end();) {
       if ((*it)->exited) {
@@ -173,10 +170,15 @@ WorkerPool::Collected WorkerPool::collect(std::vector<FrameJob*>* done) {
       ++it;
     }
   }
+  // Results are taken last: a worker pushes its last result before it exits, so once it has been
+  // joined above, that result is in completed_ now. (Taking them first lost a frame when a worker
+  // finished one and exited in between, and close then reported every worker gone.)
+  Collected out;
   std::lock_guard<std::mutex> lk(mu_);
-  out.allExited = closing_ && workers_.empty() && retiring_.empty();
-  // Keep the spare buffer's capacity for the next swap.
+  done->swap(completed_);
   if (completed_.capacity() < done->capacity()) completed_.reserve(done->capacity());
+  out.room = wantRoom_ && queue_.size() < static_cast<size_t>(options_.queueSize) && !closing_;
+  out.allExited = closing_ && workers_.empty() && retiring_.empty();
   return out;
 }
 
