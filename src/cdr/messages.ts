@@ -1,7 +1,7 @@
 // Codecs of the ROS 2 messages the classifier consumes and produces, straight on CDR bytes.
 // Field order and types follow the .msg texts in definitions.ts.
 import { FrameError } from '../errors';
-import type { Header } from '../pipeline/types';
+import type { Header, LatencyMs } from '../pipeline/types';
 import { CdrReader } from './reader';
 import { CdrSink, encodeCdr } from './writer';
 
@@ -34,16 +34,10 @@ export interface VisionClass {
 }
 
 /** Values of the package's ClassificationLatency message after its header. */
-export interface LatencyFields {
+export interface LatencyFields extends LatencyMs {
   sequence: number | bigint;
   model_variant: string;
   backend: string;
-  decode_ms: number;
-  queue_ms: number;
-  preprocess_ms: number;
-  inference_ms: number;
-  postprocess_ms: number;
-  total_ms: number;
   dropped_frames: number | bigint;
   queue_depth: number;
 }
