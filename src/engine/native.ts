@@ -247,6 +247,11 @@ export class NativeEngine implements Engine {
     return this.handle.stats().numThreads;
   }
 
+  /** Why the last worker added by update() could not start (its session failed), or ''. */
+  workerError(): string {
+    return this.handle.stats().workerError;
+  }
+
   /** Job slots the pool has allocated so far: bounded by the queue and threads, not by the frame count. */
   jobSlots(): number {
     return this.handle.stats().slots;
