@@ -51,7 +51,7 @@ export interface LiveOptions {
 
 /** What a frame's processing produced before it is released (possibly after reordering). */
 type Completed =
-  | { ok: true; header: Header; top: Hypothesis[]; classificationCdr: Uint8Array; decodeMs: number; timings: StageTimings; queueDepth: number; backend: string; t0: bigint }
+  | { ok: true; header: Header; top: Hypothesis[]; classificationCdr: Uint8Array; decodeMs: number; timings: StageTimings; queueDepth: number; backend: string; variant: string; t0: bigint }
   | { ok: false; header?: Header; error: FrameError };
 
 interface Slot {
@@ -85,7 +85,7 @@ export class ClassifierPipeline {
   private engineRef: Engine;
   private readonly uses = new WeakMap<Engine, EngineUse>();
   private readonly labels: readonly string[];
-  private readonly variant: string;
+  private variant: string;
   private topK: number;
   private threshold: number;
   private readonly inOrder: boolean;
@@ -219,6 +219,7 @@ export class ClassifierPipeline {
     if (this.closed) return { ok: false, header, error: new FrameError('shutdown', 'the classifier shut down while the frame was decoded') };
 
     const engine = this.engineRef; // chosen now: a swap during decode sends this frame to the new engine
+    const variant = this.variant;
     const use = this.use(engine);
     use.inFlight++;
     let r: EngineResult;
@@ -240,7 +241,7 @@ export class ClassifierPipeline {
       header,
       top.map((h) => ({ class_id: String(h.classIndex), score: h.score })),
     );
-    return { ok: true, header, top, classificationCdr, decodeMs, timings: r.timings, queueDepth, backend: engine.info.backend, t0 };
+    return { ok: true, header, top, classificationCdr, decodeMs, timings: r.timings, queueDepth, backend: engine.info.backend, variant, t0 };
   }
 
   /** Highest scores first, at least score_threshold, at most top_k. */
@@ -301,7 +302,7 @@ export class ClassifierPipeline {
     this.stats.classified(this.ms(t), latency.total_ms);
     const latencyCdr = encodeLatency(c.header, {
       sequence: seq,
-      model_variant: this.variant,
+      model_variant: c.variant,
       backend: c.backend,
       ...latency,
       dropped_frames: this.dropped,
@@ -338,9 +339,11 @@ export class ClassifierPipeline {
 
   /**
    * Sends new frames to `next` at once; frames already submitted to the old engine finish there
-   * and are delivered as usual; then the old engine is closed. Swaps are serialized.
+   * and are delivered as usual; then the old engine is closed. Swaps are serialized. `variant`
+   * names the new model in latency messages and diagnostics (frames finishing on the old engine
+   * keep the old name).
    */
-  swapEngine(next: Engine): Promise<void> {
+  swapEngine(next: Engine, variant?: string): Promise<void> {
     const run = async (): Promise<void> => {
       if (this.closed) {
         await next.close();
@@ -350,6 +353,7 @@ export class ClassifierPipeline {
       if (old === next) return;
       next.update({ topK: this.topK });
       this.engineRef = next;
+      if (variant !== undefined) this.variant = variant;
       await this.idle(old);
       await old.close();
     };

@@ -404,7 +404,7 @@ export class ClassifierNode {
     // Settings that may have changed while loading apply to the new engine as well.
     next.update({ numThreads: this.params.num_threads, topK: this.params.top_k });
     try {
-      await this.pipeline.swapEngine(next);
+      await this.pipeline.swapEngine(next, want.model_variant);
     } catch (err) {
       await next.close().catch(() => undefined);
       this.loadError = { request: label, message: `swap failed: ${(err as Error).message}` };

@@ -15,7 +15,7 @@ export interface PipelinePort {
   diagnosticsCdr(stamp: Stamp): Uint8Array;
   setOptions(o: { topK?: number; scoreThreshold?: number }): void;
   /** Routes new frames to `next`; frames already queued finish on the old engine, which is then closed. */
-  swapEngine(next: Engine): Promise<unknown>;
+  swapEngine(next: Engine, variant?: string): Promise<unknown>;
   /** Stops intake, finishes or cancels queued frames, closes the engine (joins its workers). */
   close(): Promise<void>;
 }

@@ -322,7 +322,8 @@ describe('pipeline: swapEngine', () => {
     const outsBefore = before.map((m) => p.process('image', m.cdr));
     await flush();
     let swapped = false;
-    const swap = p.swapEngine(newE).then(() => (swapped = true));
+    const before0 = p.options.variant;
+    const swap = p.swapEngine(newE, 'conv_medium').then(() => (swapped = true));
     await flush();
     assert.equal(newE.topK, 4);
     const outsAfter = after.map((m) => p.process('image', m.cdr));
@@ -345,6 +346,9 @@ describe('pipeline: swapEngine', () => {
       assert.deepEqual(res.top, expectedTop(input.frame).slice(0, 4));
       const l = latencyReader.readMessage<LatencyMsg>(res.latencyCdr);
       assert.equal(l.backend, i < 3 ? 'cpu' : 'bpu-sim');
+      // Frames that finished on the old engine keep the old variant's name; later ones the new.
+      assert.equal(l.model_variant, i < 3 ? before0 : 'conv_medium');
+      assert.notEqual(before0, 'conv_medium');
       assert.equal(l.sequence, BigInt(i));
     });
   });

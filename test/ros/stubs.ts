@@ -85,7 +85,7 @@ export class StubPipeline implements PipelinePort {
     this.options.push(o);
     if (o.scoreThreshold !== undefined) this.threshold = o.scoreThreshold;
   }
-  async swapEngine(next: Engine): Promise<void> {
+  async swapEngine(next: Engine, _variant?: string): Promise<void> {
     this.swaps.push(next);
   }
   async close(): Promise<void> {
