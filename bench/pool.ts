@@ -16,9 +16,11 @@
 // What bounds it: a worker's run() is synchronous, so each worker spends, per frame, the conversion
 // P, the runtime's CPU/driver time O before and after the task (0.48 ms for conv_small, 0.67 ms for
 // conv_medium in the shipped model files) and the core time C. N workers keep the core busy only
-// when N * C >= P + O + C: for conv_small (C = 0.70 ms) two workers need P <= ~0.28 ms to reach 95%,
-// conv_medium (C = 1.75 ms) saturates with two at any realistic P. On a CPU-starved machine the
-// sleeps and wake-ups of the simulator stretch O and the numbers drop; read them with the load.
+// when N * C >= P + O + C, and every thread wake-up on the way counts into P: for conv_small
+// (C = 0.70 ms) two workers leave ~0.2 ms a frame for conversion, hand-over and wake-ups together
+// (measured: 0.87-0.93 of ideal on a 2-core machine), three saturate; conv_medium (C = 1.75 ms)
+// saturates with two. On a CPU-starved machine the simulator's sleeps and wake-ups stretch O and
+// the numbers drop; read them with the load average.
 import * as fs from 'fs';
 import * as path from 'path';
 import { performance } from 'perf_hooks';

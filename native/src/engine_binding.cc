@@ -129,7 +129,7 @@ class EngineHandle : public Napi::ObjectWrap<EngineHandle> {
                            InstanceMethod<&EngineHandle::Update>("update"),
                            InstanceMethod<&EngineHandle::SetWantRoom>("setWantRoom"),
                            InstanceMethod<&EngineHandle::Stats>("stats"),
-                           InstanceMethod<&EngineHandle::QueueDepth>("queueDepth"),
+                           InstanceMethod<&EngineHandle::HasRoom>("hasRoom"),
                            InstanceMethod<&EngineHandle::Info>("info"),
                            InstanceMethod<&EngineHandle::Diagnostics>("diagnostics"),
                            InstanceMethod<&EngineHandle::Close>("close"),
@@ -188,6 +188,7 @@ class EngineHandle : public Napi::ObjectWrap<EngineHandle> {
     NAPI_THROW_IF_FAILED_VOID(env, napi_unref_threadsafe_function(env, tsfn_));
     NAPI_THROW_IF_FAILED_VOID(env, napi_add_env_cleanup_hook(env, &Teardown, this));
     hookInstalled_ = true;
+    queueSize_ = options.queueSize;
     done_.reserve(static_cast<size_t>(options.queueSize + kMaxThreads) * 2);
     queued_.reserve(static_cast<size_t>(options.queueSize));
 
@@ -342,9 +343,13 @@ class EngineHandle : public Napi::ObjectWrap<EngineHandle> {
     return info.Env().Undefined();
   }
 
-  // The cheap question ready() asks on every call (stats() builds an object).
-  Napi::Value QueueDepth(const Napi::CallbackInfo& info) {
-    return Napi::Number::New(info.Env(), pool_ ? pool_->queueDepth() : 0);
+  // The question ready() asks on every call: may the producer submit without anything being dropped
+  // or piling up? Counting results not yet handed over as well keeps a producer that never yields
+  // to the event loop from outrunning the hand-over (and the job slots bounded by queue + threads).
+  Napi::Value HasRoom(const Napi::CallbackInfo& info) {
+    const bool room = pool_ && !closing_ && pool_->queueDepth() < queueSize_ &&
+                      outstanding_ < static_cast<int64_t>(queueSize_) + pool_->numThreads();
+    return Napi::Boolean::New(info.Env(), room);
   }
 
   Napi::Value Stats(const Napi::CallbackInfo& info) {
@@ -472,6 +477,7 @@ class EngineHandle : public Napi::ObjectWrap<EngineHandle> {
   bool refed_ = false;
   bool closing_ = false;
   int64_t outstanding_ = 0;  // queued or in workers or finished but not yet delivered
+  int queueSize_ = 0;
   std::vector<FrameJob*> done_;
   std::vector<FrameJob*> queued_;
   std::string finalDiagnostics_ = "{}";  // taken when close completes, before the model is released

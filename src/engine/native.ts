@@ -47,7 +47,7 @@ interface EngineHandle {
   submit(data: Uint8Array, width: number, height: number, step: number, format: number, seq: number): number;
   update(changes: { numThreads?: number; topK?: number }): void;
   setWantRoom(want: boolean): void;
-  queueDepth(): number;
+  hasRoom(): boolean;
   stats(): { queueDepth: number; busy: number; numThreads: number; outstanding: number; slots: number; workerError: string };
   info(): ModelFacts;
   diagnostics(): string;
@@ -130,7 +130,6 @@ function checkOptions(o: EngineOptions): void {
 export class NativeEngine implements Engine {
   readonly info: EngineInfo;
   private readonly handle: EngineHandle;
-  private readonly queueSize: number;
   private readonly pending = new Map<number, (r: EngineResult) => void>();
   private readonly roomWaiters: Array<() => void> = [];
   private nextSeq = 0;
@@ -168,7 +167,6 @@ export class NativeEngine implements Engine {
   }
 
   private constructor(native: EngineBinding, model: object, config: NativeEngineConfig) {
-    this.queueSize = config.queueSize;
     const callbacks: EngineCallbacks = {
       onResult: (seq, status, count, message) => this.onResult(seq, status, count, message),
       onRoom: () => this.wakeRoomWaiters(),
@@ -219,8 +217,12 @@ export class NativeEngine implements Engine {
     return new Promise<EngineResult>((resolve) => this.pending.set(seq, resolve));
   }
 
+  /**
+   * Resolves when a frame can be submitted without a drop and without outrunning the hand-over of
+   * results (queue below queueSize and fewer than queueSize + numThreads frames unanswered).
+   */
   ready(): Promise<void> {
-    if (this.closing || this.handle.queueDepth() < this.queueSize) return Promise.resolve();
+    if (this.closing || this.handle.hasRoom()) return Promise.resolve();
     this.handle.setWantRoom(true);
     return new Promise<void>((resolve) => this.roomWaiters.push(resolve));
   }
@@ -243,6 +245,11 @@ export class NativeEngine implements Engine {
   /** Worker threads currently running for this engine. */
   threads(): number {
     return this.handle.stats().numThreads;
+  }
+
+  /** Why the last worker added by update() could not start (its session failed), or ''. */
+  workerError(): string {
+    return this.handle.stats().workerError;
   }
 
   /** Job slots the pool has allocated so far: bounded by the queue and threads, not by the frame count. */
@@ -277,7 +284,7 @@ export class NativeEngine implements Engine {
       const code = STATUS_CODES[status] ?? 'inference_failed';
       this.settle(seq, this.fail(seq, new FrameError(code, message ?? code), timings));
     }
-    if (this.roomWaiters.length > 0 && this.handle.queueDepth() < this.queueSize) this.wakeRoomWaiters();
+    if (this.roomWaiters.length > 0 && this.handle.hasRoom()) this.wakeRoomWaiters();
   }
 
   private fail(seq: number, error: FrameError, timings?: EngineResult['timings']): EngineResult {

@@ -7,7 +7,7 @@ import type { EngineResult, Hypothesis } from '../../src/engine/types';
 import type { RawFrame } from '../../src/image/types';
 import { toNv12 } from '../../src/image/nv12';
 import { configDir } from '../../src/paths';
-import { bgrFrame, nv12Frame, PRE } from './native-helpers';
+import { bgrFrame, nv12Frame, PRE, until } from './native-helpers';
 
 const CONV_SMALL = path.join(configDir, 'bpu_sim', 'mobilenetv4_conv_small.sim.json');
 
@@ -146,6 +146,28 @@ describe('[native] engine: worker pool on the BPU simulator', function () {
     const acc = accounting(engine);
     assert.equal(acc.live_tasks, 0);
     assert.equal(acc.live_mem_blocks, 0);
+  });
+
+  it('a worker whose session cannot be allocated leaves the others serving', async () => {
+    tmp ??= fs.mkdtempSync(path.join(os.tmpdir(), 'mnv4-pool-sim-'));
+    const model = JSON.parse(fs.readFileSync(CONV_SMALL, 'utf8')) as Record<string, unknown>;
+    // Two sessions take allocations 1-4 (input and output each); the third worker's input fails.
+    model.faults = [{ kind: 'alloc', nth: 5, count: 1 }];
+    const file = path.join(tmp, 'alloc-fault.sim.json');
+    fs.writeFileSync(file, JSON.stringify(model));
+    const frames = Array.from({ length: 6 }, (_, i) => nv12Frame(320, 240, 4000 + i));
+    const engine = await NativeEngine.open(config({ modelPath: file, numThreads: 2 }));
+    try {
+      engine.update({ numThreads: 3 });
+      await until(() => engine.workerError() !== '', 'the third worker to fail');
+      assert.match(engine.workerError(), /^worker could not start: .*cannot allocate the input tensor.*OUT_OF_MEMORY/);
+      const results = await submitAll(engine, frames);
+      results.forEach((r, i) => assertMatches(r, expectedTop(frames[i], file), `frame ${i}`));
+      await until(() => engine.threads() === 2, 'the failed worker retired');
+      assert.equal(accounting(engine).live_mem_blocks, 4, 'the failed session freed what it had');
+    } finally {
+      await engine.close();
+    }
   });
 
   it('a runtime error or a timeout fails only its frame, with the runtime\'s reason', async () => {

@@ -1,4 +1,6 @@
 import { strict as assert } from 'assert';
+import * as path from 'path';
+import { Worker } from 'worker_threads';
 import { NativeEngine, nativeLiveThreads, type NativeEngineConfig } from '../../src/engine/native';
 import type { EngineResult } from '../../src/engine/types';
 import type { RawFrame } from '../../src/image/types';
@@ -72,8 +74,8 @@ describe('[native] engine: worker pool', function () {
     const engine = await openEngine({ numThreads: 2, queueSize: 4 });
     const ring = Array.from({ length: 4 }, (_, i) => nv12Frame(224, 224, 600 + i));
     const feed = (n: number) => submitAll(engine, Array.from({ length: n }, (_, i) => ring[i % 4]));
-    // In use at once: up to 4 queued, 2 in workers, and those finished since the last hand-over.
-    const bound = 2 * (4 + 2);
+    // ready() admits a frame only while fewer than queueSize + numThreads are unanswered.
+    const bound = 4 + 2;
     await feed(100);
     assert.ok(engine.jobSlots() >= 2 && engine.jobSlots() <= bound, `${engine.jobSlots()} slots after 100 frames`);
     await feed(1000);
@@ -278,6 +280,20 @@ describe('[native] engine: worker pool', function () {
       gc();
     }
     assert.equal(refs.filter((r) => r.deref()).length, 0, 'closed engines still reachable');
+  });
+
+  it('stops and joins its workers when a worker thread ends without close()', async () => {
+    const worker = new Worker(
+      `require('ts-node/register/transpile-only'); require(${JSON.stringify(path.join(__dirname, 'native-teardown-worker.ts'))});`,
+      { eval: true },
+    );
+    const report = new Promise<{ threads: number; inFlight: number }>((resolve) => worker.once('message', resolve));
+    const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
+    const r = await report;
+    assert.equal(r.threads, 3);
+    assert.ok(r.inFlight > 0, 'frames were in flight');
+    assert.equal(await exited, 0);
+    assert.equal(nativeLiveThreads(), 0, 'worker threads left behind by the ended environment');
   });
 
   it('refuses options out of range and a pre-processing size that does not match the model', async () => {
