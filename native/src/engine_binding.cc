@@ -28,6 +28,15 @@ struct LoadedModel {
   std::vector<std::unique_ptr<BackendSession>> sessions;
 };
 
+Napi::Object ModelInfoObject(Napi::Env env, const ModelInfo& m) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("inputWidth", m.inputWidth);
+  o.Set("inputHeight", m.inputHeight);
+  o.Set("numClasses", m.numClasses);
+  o.Set("description", m.description);
+  return o;
+}
+
 int IntProp(const Napi::Object& o, const char* key, int fallback) {
   Napi::Value v = o.Get(key);
   return v.IsNumber() ? v.As<Napi::Number>().Int32Value() : fallback;
@@ -368,12 +377,7 @@ class EngineHandle : public Napi::ObjectWrap<EngineHandle> {
     Napi::Env env = info.Env();
     if (!pool_) throw Napi::Error::New(env, "the engine is closed");
     const ModelInfo& m = pool_->info();
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("inputWidth", m.inputWidth);
-    o.Set("inputHeight", m.inputHeight);
-    o.Set("numClasses", m.numClasses);
-    o.Set("description", m.description);
-    return o;
+    return ModelInfoObject(env, m);
   }
 
   Napi::Value Diagnostics(const Napi::CallbackInfo& info) {
@@ -492,12 +496,7 @@ Napi::Value EngineModelInfo(const Napi::CallbackInfo& info) {
   LoadedModel* model = info[0].As<Napi::External<LoadedModel>>().Data();
   if (!model || !model->backend) throw Napi::Error::New(env, "this model was already used");
   const ModelInfo& m = model->backend->info();
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("inputWidth", m.inputWidth);
-  o.Set("inputHeight", m.inputHeight);
-  o.Set("numClasses", m.numClasses);
-  o.Set("description", m.description);
-  return o;
+  return ModelInfoObject(env, m);
 }
 
 // Test support: engineSimExpectedLogits(libPath, modelPath, nv12, numClasses) -> Float32Array.
