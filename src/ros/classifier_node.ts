@@ -48,9 +48,15 @@ export function engineRequest(p: NodeParams): EngineRequest {
   };
 }
 
-/** Copies into a Buffer that owns its memory from offset 0 (rclnodejs' typed-array pitfall). */
+/**
+ * A Buffer that owns its memory from offset 0 (rclnodejs' typed-array pitfall): bytes that already
+ * own their whole ArrayBuffer (our encoders' output) are wrapped without a copy; views and pooled
+ * Buffers are copied.
+ */
 export function ownedBuffer(bytes: Uint8Array): Buffer {
-  if (Buffer.isBuffer(bytes) && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) return bytes;
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) {
+    return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer);
+  }
   // Buffer.alloc never hands out a slice of the shared pool (Buffer.from may).
   const out = Buffer.alloc(bytes.byteLength);
   out.set(bytes);

@@ -78,6 +78,19 @@ describe('ros adapter (fake rclnodejs, stub pipeline)', () => {
     assert.equal(b.toString(), 'abc');
     const own = Buffer.alloc(5);
     assert.equal(ownedBuffer(own), own);
+    // An encoder's output owns its ArrayBuffer: wrapped, same memory, no copy.
+    const encoded = new Uint8Array(new ArrayBuffer(4));
+    const wrapped = ownedBuffer(encoded);
+    assert.ok(Buffer.isBuffer(wrapped));
+    assert.equal(wrapped.buffer, encoded.buffer);
+    assert.equal(wrapped.byteOffset, 0);
+    assert.equal(wrapped.length, 4);
+    // A view into a larger buffer is copied into memory of its own.
+    const view = new Uint8Array(new ArrayBuffer(16), 4, 8);
+    const copied = ownedBuffer(view);
+    assert.notEqual(copied.buffer, view.buffer);
+    assert.equal(copied.byteOffset, 0);
+    assert.equal(copied.buffer.byteLength, 8);
   });
 
   it('logs bad frames at most once per kind per interval, with the count it held back', async () => {
