@@ -1,5 +1,6 @@
 import { strict as assert } from 'assert';
 import * as path from 'path';
+import { performance } from 'perf_hooks';
 import { Worker } from 'worker_threads';
 import { NativeEngine, nativeLiveThreads, type NativeEngineConfig } from '../../src/engine/native';
 import type { EngineResult } from '../../src/engine/types';
@@ -165,6 +166,34 @@ describe('[native] engine: worker pool', function () {
     const s = engine.stats();
     assert.equal(s.failed, 2);
     assert.equal(s.completed, 3);
+  });
+
+  it('a failed submit of a frame prepared while its predecessor runs fails only that frame', async () => {
+    const poison = nv12Frame(320, 240, 998);
+    const engine = await openEngine({
+      numThreads: 1,
+      queueSize: 8,
+      syntheticLatencyMs: 30,
+      synthetic: { failSubmitHashes: [fnv1a(toNv12(poison, PRE))] },
+    });
+    // All in one go: once the worker has frame 1 in inference, the poison (and later frames) wait
+    // in the queue, so the worker converts the poison into its second session meanwhile.
+    const frames = [nv12Frame(320, 240, 21), nv12Frame(320, 240, 22), poison, nv12Frame(320, 240, 23), nv12Frame(320, 240, 24)];
+    const t0 = performance.now();
+    const resolvedAt: number[] = [];
+    const results = await Promise.all(frames.map((f, i) => engine.submit(f).then((r) => ((resolvedAt[i] = performance.now()), r))));
+    const failed = results[2];
+    assert.ok(!failed.ok && failed.error.code === 'inference_failed' && /injected submit fault/.test(failed.error.message), JSON.stringify(failed));
+    for (const i of [0, 1, 3, 4]) assertTop(results[i], frames[i]);
+    const t = failed.timings;
+    assert.ok(t?.queueMs !== undefined && t.preprocessMs !== undefined);
+    // The poison was converted while frame 1 was in inference (all frames entered at t0), not after
+    // its result: at least half a task (15 of 30 ms) before that result reached JS.
+    assert.ok(t0 + t.queueMs + t.preprocessMs < resolvedAt[1] - 15, 'prepared while frame 1 was in inference');
+    const d = engine.backendDiagnostics() as { runs: number; inFlight: number; faults: number };
+    assert.deepEqual([d.runs, d.inFlight, d.faults], [5, 0, 1]);
+    const s = engine.stats();
+    assert.deepEqual([s.completed, s.failed, s.inFlight], [4, 1, 0]);
   });
 
   it('computes a stable softmax: an offset of 1000 on every logit changes no probability', async () => {
