@@ -10,17 +10,18 @@
 // ideal_fps is what one simulated core can do: 1000 / its core time per task (timing.core_ms of the
 // simulator model file under config/bpu_sim/; the synthetic backend uses the vendor's latency).
 // core_utilisation = throughput_fps / ideal_fps; sim_core_busy is the simulator's own count of core
-// time over the same wall time. A 1-thread row is printed for comparison: there the CPU work of
-// each frame cannot overlap the core.
+// time over the same wall time. A 1-thread row is printed for comparison: there the runtime's
+// CPU time around each task cannot overlap the core.
 //
-// What bounds it: a worker's run() is synchronous, so each worker spends, per frame, the conversion
-// P, the runtime's CPU/driver time O before and after the task (0.48 ms for conv_small, 0.67 ms for
-// conv_medium in the shipped model files) and the core time C. N workers keep the core busy only
-// when N * C >= P + O + C, and every thread wake-up on the way counts into P: for conv_small
-// (C = 0.70 ms) two workers leave ~0.2 ms a frame for conversion, hand-over and wake-ups together
-// (measured: 0.87-0.93 of ideal on a 2-core machine), three saturate; conv_medium (C = 1.75 ms)
-// saturates with two. On a CPU-starved machine the simulator's sleeps and wake-ups stretch O and
-// the numbers drop; read them with the load average.
+// What bounds it: each worker owns two backend sessions and converts its next frame into one while
+// the other's task runs, so per frame a worker spends serially only the runtime's CPU/driver time O
+// after the task and before the next (0.48 ms for conv_small, 0.67 ms for conv_medium in the shipped
+// model files), the core time C and its wake-ups; the conversion P overlaps the core. N workers keep
+// the core busy when N * C >= O + C (+ wake-ups): for conv_small (C = 0.70 ms) two workers leave
+// ~0.2 ms of slack a frame, and measured 0.988-0.996 of ideal on a 2-core machine (0.87-0.93 before
+// double buffering); conv_medium (C = 1.75 ms) saturates with two. One worker reaches
+// C / (O + C): 0.54 for conv_small. On a CPU-starved machine the simulator's sleeps and wake-ups
+// stretch O and the numbers drop; read them with the load average.
 import * as fs from 'fs';
 import * as path from 'path';
 import { performance } from 'perf_hooks';

@@ -52,6 +52,16 @@ std::string StringProp(const Napi::Object& o, const char* key) {
   return v.IsString() ? v.As<Napi::String>().Utf8Value() : std::string();
 }
 
+void HashList(const Napi::Object& o, const char* key, std::vector<uint32_t>* out) {
+  Napi::Value v = o.Get(key);
+  if (!v.IsArray()) return;
+  Napi::Array a = v.As<Napi::Array>();
+  for (uint32_t i = 0; i < a.Length(); i++) {
+    Napi::Value h = a.Get(i);
+    if (h.IsNumber()) out->push_back(static_cast<uint32_t>(h.As<Napi::Number>().Int64Value()));
+  }
+}
+
 class LoadWorker : public Napi::AsyncWorker {
  public:
   LoadWorker(Napi::Env env, const Napi::Object& config)
@@ -71,13 +81,8 @@ class LoadWorker : public Napi::AsyncWorker {
       synthetic_.latencyMs = DoubleProp(so, "latencyMs", 0);
       synthetic_.latencyByLuma = so.Get("latencyByLuma").ToBoolean().Value();
       synthetic_.logitOffset = static_cast<float>(DoubleProp(so, "logitOffset", 0));
-      Napi::Value f = so.Get("failHashes");
-      if (f.IsArray()) {
-        Napi::Array a = f.As<Napi::Array>();
-        for (uint32_t i = 0; i < a.Length(); i++) {
-          synthetic_.failHashes.push_back(static_cast<uint32_t>(a.Get(i).As<Napi::Number>().Int64Value()));
-        }
-      }
+      HashList(so, "failHashes", &synthetic_.failHashes);
+      HashList(so, "failSubmitHashes", &synthetic_.failSubmitHashes);
     }
   }
 
@@ -95,7 +100,8 @@ class LoadWorker : public Napi::AsyncWorker {
       error = "unknown native backend '" + kind_ + "'";
     }
     if (!model->backend) return SetError(error);
-    for (int i = 0; i < sessions_; i++) {
+    // Two per worker: a worker prepares one frame while the other's task runs.
+    for (int i = 0; i < kSessionsPerWorker * sessions_; i++) {
       auto session = model->backend->createSession(&error);
       if (!session) return SetError("cannot create an inference session: " + error);
       model->sessions.push_back(std::move(session));
@@ -355,10 +361,11 @@ class EngineHandle : public Napi::ObjectWrap<EngineHandle> {
   // The question ready() asks on every call: may the producer submit without anything being dropped
   // or piling up? Counting results not yet handed over as well keeps a producer that never yields
   // to the event loop from outrunning the hand-over (and the job slots bounded by queue + threads).
-  Napi::Value HasRoom(const Napi::CallbackInfo& info) {
-    const bool room = pool_ && !closing_ && pool_->queueDepth() < queueSize_ &&
-                      outstanding_ < static_cast<int64_t>(queueSize_) + pool_->numThreads();
-    return Napi::Boolean::New(info.Env(), room);
+  Napi::Value HasRoom(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), RoomNow()); }
+
+  bool RoomNow() const {
+    return pool_ && !closing_ && pool_->queueDepth() < queueSize_ &&
+           outstanding_ < static_cast<int64_t>(queueSize_) + pool_->numThreads();
   }
 
   Napi::Value Stats(const Napi::CallbackInfo& info) {
@@ -444,7 +451,9 @@ class EngineHandle : public Napi::ObjectWrap<EngineHandle> {
                                    Napi::Number::New(env, count), message}, &firstError);
     }
     done_.clear();
-    if (c.room && !closing_) CallGuarded(env, onRoom_, {}, &firstError);
+    // A worker taking a frame frees queue room, but with two frames per worker the unanswered bound
+    // may still be reached: then the next delivered result wakes the producer (onResult).
+    if (c.room && RoomNow()) CallGuarded(env, onRoom_, {}, &firstError);
     if (c.allExited && closing_ && tsfn_) {
       // Every session is gone; release the model now rather than at garbage collection (BPU memory),
       // keeping the backend's last word for backendDiagnostics().

@@ -27,7 +27,8 @@ export interface SyntheticBackendOptions {
   inputHeight?: number;
   numClasses?: number;
   latencyByLuma?: boolean; // scale the latency by mean Y / 128
-  failHashes?: number[]; // FNV-1a hashes of NV12 inputs whose inference fails
+  failHashes?: number[]; // FNV-1a hashes of NV12 inputs whose inference fails (in the wait for the result)
+  failSubmitHashes?: number[]; // ... whose submission fails (nothing starts)
   logitOffset?: number; // added to every logit (softmax stability tests)
 }
 

@@ -104,6 +104,46 @@ describe('[native] BPU backend on the simulator', () => {
     assert.ok(sim.max_live_tasks <= 4, `max_live_tasks ${sim.max_live_tasks}`);
   });
 
+  describe('double-buffered, as the pool drives it (submit, write the next frame meanwhile, wait)', () => {
+    it('many frames on several threads: right logits, zero live tasks, buffers allocated once', function () {
+      const frames = 5000;
+      this.timeout(isAsan ? 600_000 : 240_000);
+      const model = writeModel({ timing: { core_ms: 0.01 } });
+      const r = runDriver(model, { threads: 3, frames, expectedClasses: 1000, double: true });
+      assert.equal(r.ok, true, r.error);
+      assert.equal(r.frames_ok, frames);
+      assert.equal(r.mismatches, 0, `max abs diff ${r.max_abs_diff}`);
+      assertCleanUnload(r);
+      const sim = r.accounting_after_unload;
+      assert.equal(sim.tasks_submitted, frames);
+      assert.equal(sim.tasks_completed, frames);
+      // Two sessions per thread, an input and an output each.
+      assert.equal(sim.mem_allocations, 12);
+      assert.ok(sim.max_live_tasks <= 3, `max_live_tasks ${sim.max_live_tasks}`);
+    });
+
+    it('a failed hbDNNInfer of a frame written while its predecessor ran fails only that frame', () => {
+      const model = writeModel({ timing: { core_ms: 0.05 } });
+      const r = runDriver(model, { threads: 1, frames: 12, double: true, faults: [`infer:5:${HB_DNN_MODEL_IS_RUNNING}:0:1`] });
+      assert.equal(r.frames_failed, 1);
+      assert.equal(r.errors[0].frame, 4);
+      assert.match(r.errors[0].error, /^bpu: hbDNNInfer failed: \[bpu_sim\] HB_DNN_MODEL_IS_RUNNING/);
+      assert.equal(r.frames_ok, 11);
+      assert.equal(r.mismatches, 0);
+      assertCleanUnload(r);
+    });
+
+    it('a failed wait releases the task and fails only its frame, not the one written meanwhile', () => {
+      const model = writeModel({ timing: { core_ms: 0.05 } });
+      const r = runDriver(model, { threads: 1, frames: 12, double: true, faults: [`wait:3:${HB_DNN_RUN_TASK_FAILED}:0:1`] });
+      assert.deepEqual(r.errors.map((e) => e.frame), [2]);
+      assert.match(r.errors[0].error, /^bpu: hbDNNWaitTaskDone failed: \[bpu_sim\] HB_DNN_RUN_TASK_FAILED/);
+      assert.equal(r.frames_ok, 11);
+      assert.equal(r.mismatches, 0);
+      assertCleanUnload(r);
+    });
+  });
+
   for (const [variant, file] of Object.entries(shippedModels)) {
     it(`loads the shipped ${variant} simulator model with the vendor's I/O and timing`, () => {
       const doc = JSON.parse(fs.readFileSync(file, 'utf8')) as { timing: { core_ms: number } };

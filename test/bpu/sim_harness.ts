@@ -132,6 +132,7 @@ export interface DriverOptions {
   expectedClasses?: number;
   faults?: string[]; // KIND:NTH:CODE:EXTRA_MS:COUNT
   sessionRetries?: number;
+  double?: boolean; // two sessions per thread: the next frame is written while the other task runs
 }
 
 export function runDriver(model: string, o: DriverOptions = {}): DriverResult {
@@ -142,6 +143,7 @@ export function runDriver(model: string, o: DriverOptions = {}): DriverResult {
   if (o.expectedClasses !== undefined) args.push('--expected-classes', String(o.expectedClasses));
   if (o.sessionRetries !== undefined) args.push('--session-retries', String(o.sessionRetries));
   for (const f of o.faults ?? []) args.push('--fault', f);
+  if (o.double) args.push('--double');
   return runProgram('backend_driver', args).json as unknown as DriverResult;
 }
 

@@ -116,7 +116,7 @@ describe('[native] engine: worker pool on the BPU simulator', function () {
       assert.equal(open.tasks_completed - before, 10_000);
       assert.equal(open.live_tasks, 0, 'every task released');
       assert.ok(open.max_live_tasks <= 32);
-      assert.equal(open.live_mem_blocks, 8, 'one input and one output per session, allocated once');
+      assert.equal(open.live_mem_blocks, 16, 'one input and one output per session, two sessions per worker, allocated once');
       await engine.close();
       closed = true;
       const done = accounting(engine);
@@ -151,8 +151,9 @@ describe('[native] engine: worker pool on the BPU simulator', function () {
   it('a worker whose session cannot be allocated leaves the others serving', async () => {
     tmp ??= fs.mkdtempSync(path.join(os.tmpdir(), 'mnv4-pool-sim-'));
     const model = JSON.parse(fs.readFileSync(CONV_SMALL, 'utf8')) as Record<string, unknown>;
-    // Two sessions take allocations 1-4 (input and output each); the third worker's input fails.
-    model.faults = [{ kind: 'alloc', nth: 5, count: 1 }];
+    // Two workers of two sessions take allocations 1-8 (input and output each); the third worker's
+    // first session takes 9-10 and its second session's input (11) fails.
+    model.faults = [{ kind: 'alloc', nth: 11, count: 1 }];
     const file = path.join(tmp, 'alloc-fault.sim.json');
     fs.writeFileSync(file, JSON.stringify(model));
     const frames = Array.from({ length: 6 }, (_, i) => nv12Frame(320, 240, 4000 + i));
@@ -164,7 +165,7 @@ describe('[native] engine: worker pool on the BPU simulator', function () {
       const results = await submitAll(engine, frames);
       results.forEach((r, i) => assertMatches(r, expectedTop(frames[i], file), `frame ${i}`));
       await until(() => engine.threads() === 2, 'the failed worker retired');
-      assert.equal(accounting(engine).live_mem_blocks, 4, 'the failed session freed what it had');
+      assert.equal(accounting(engine).live_mem_blocks, 8, 'the failed worker freed what it had');
     } finally {
       await engine.close();
     }
@@ -196,5 +197,31 @@ describe('[native] engine: worker pool on the BPU simulator', function () {
     } finally {
       await engine.close();
     }
+  });
+  it('a failed hbDNNInfer of a frame converted while its predecessor ran fails only that frame', async () => {
+    tmp ??= fs.mkdtempSync(path.join(os.tmpdir(), 'mnv4-pool-sim-'));
+    const model = JSON.parse(fs.readFileSync(CONV_SMALL, 'utf8')) as Record<string, unknown>;
+    // One worker, frames submitted at once: call n is frame n; the slow frames keep the next ones
+    // queued, so frame 2 is converted into the second session while frame 1 runs.
+    model.timing = { core_ms: 20, submit_overhead_ms: 0.2, complete_overhead_ms: 0.2 };
+    model.faults = [{ kind: 'infer', nth: 3, code: -6000013, count: 1 }];
+    const file = path.join(tmp, 'infer-fault.sim.json');
+    fs.writeFileSync(file, JSON.stringify(model));
+    const frames = Array.from({ length: 6 }, (_, i) => nv12Frame(320, 240, 5000 + i));
+    const want = frames.map((f) => expectedTop(f, file));
+    const engine = await NativeEngine.open(config({ modelPath: file, numThreads: 1, queueSize: 8 }));
+    try {
+      const results = await Promise.all(frames.map((f) => engine.submit(f)));
+      const failed = results[2];
+      assert.ok(!failed.ok && failed.error.code === 'inference_failed' && /hbDNNInfer failed: \[bpu_sim\] HB_DNN_MODEL_IS_RUNNING/.test(failed.error.message), JSON.stringify(failed));
+      for (const i of [0, 1, 3, 4, 5]) assertMatches(results[i], want[i], `frame ${i}`);
+      const acc = accounting(engine);
+      assert.equal(acc.live_tasks, 0);
+      assert.equal(acc.max_live_tasks, 1, 'a worker waits for its task before submitting the next');
+      for (const key of ['stale_input_submits', 'uninvalidated_outputs', 'api_misuse'] as const) assert.equal(acc[key], 0, key);
+    } finally {
+      await engine.close();
+    }
+    assert.equal(accounting(engine).live_mem_blocks, 0);
   });
 });

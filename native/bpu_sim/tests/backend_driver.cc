@@ -1,8 +1,10 @@
 // Drives the BPU backend (native/src/bpu) against a runtime library given on the command line, as
-// the worker pool does: one session per thread, NV12 written into inputBuffer(), run(). Every frame's
-// logits are compared with the simulator's hbSimExpectedLogits for the same bytes.
+// the worker pool does: one session per thread, NV12 written into inputBuffer(), run(); with
+// --double two sessions per thread, the next frame written into one while the other's task runs
+// (submit(), then wait()), as the pool's workers do. Every frame's logits are compared with the
+// simulator's hbSimExpectedLogits for the bytes that frame was given.
 //
-//   backend_driver --lib LIB --model FILE [--threads N] [--frames F] [--timeout MS]
+//   backend_driver --lib LIB --model FILE [--threads N] [--frames F] [--timeout MS] [--double]
 //                  [--expected-classes N] [--fault KIND:NTH:CODE:EXTRA_MS:COUNT]... [--session-retries N] [--no-check]
 // Prints one JSON object: {"ok", "error"?, "info"?, "frames_ok", "frames_failed", "session_failures", "mismatches",
 // "max_abs_diff", "errors": [{"thread","frame","error"}], "diagnostics", "accounting_after_unload"}.
@@ -57,6 +59,7 @@ int main(int argc, char** argv) {
   int threads = 1, frames = 10, timeout = 1000, expected = 0;
   int sessionRetries = 0;
   bool check = true;
+  bool twoSessions = false;
   std::vector<Fault> faults;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -68,6 +71,7 @@ int main(int argc, char** argv) {
     else if (a == "--timeout") timeout = std::atoi(next().c_str());
     else if (a == "--expected-classes") expected = std::atoi(next().c_str());
     else if (a == "--no-check") check = false;
+    else if (a == "--double") twoSessions = true;
     else if (a == "--session-retries") sessionRetries = std::atoi(next().c_str());
     else if (a == "--fault") {
       std::string spec = next();
@@ -136,43 +140,70 @@ int main(int argc, char** argv) {
   std::string errors;
   int errorCount = 0;
   std::atomic<int> nextFrame{0};
+  auto report = [&](int t, int frame, const std::string& err) {
+    std::lock_guard<std::mutex> lk(mu);
+    if (frame >= 0) failed++;
+    else sessionFailures++;
+    if (errorCount++ < 50)
+      errors += std::string(errors.empty() ? "" : ",") + "{\"thread\":" + std::to_string(t) +
+                ",\"frame\":" + std::to_string(frame) + ",\"error\":\"" + simtest::JsonEscape(err) + "\"}";
+  };
+  // Compares a frame's logits with what the simulator computes from the bytes it was given (the
+  // pattern FillNv12 wrote for it, regenerated here: the session's input may hold the next frame).
+  auto verify = [&](int frame, const float* logits, std::vector<uint8_t>* bytes, std::vector<float>* want) {
+    ok++;
+    if (refDnn == nullptr) return;
+    simtest::FillNv12(bytes->data(), nv12Bytes, static_cast<uint64_t>(frame) + 1);
+    expectedLogits(refDnn, bytes->data(), static_cast<uint32_t>(bytes->size()), want->data(), classes);
+    const double d = simtest::MaxAbsDiff(logits, want->data(), classes);
+    if (d > 0) mismatches++;
+    std::lock_guard<std::mutex> lk(mu);
+    if (!(d <= maxDiff)) maxDiff = d;
+  };
   auto worker = [&](int t) {
     std::string err;
-    std::unique_ptr<mnv4::BackendSession> session;
-    for (int attempt = 0; attempt <= sessionRetries && !session; ++attempt) {
-      session = backend->createSession(&err);
-      if (!session) {
-        std::lock_guard<std::mutex> lk(mu);
-        sessionFailures++;
-        if (errorCount++ < 50)
-          errors += std::string(errors.empty() ? "" : ",") + "{\"thread\":" + std::to_string(t) +
-                    ",\"frame\":-1,\"error\":\"" + simtest::JsonEscape(err) + "\"}";
+    const int count = twoSessions ? 2 : 1;
+    std::unique_ptr<mnv4::BackendSession> sessions[2];
+    for (int s = 0; s < count; ++s) {
+      for (int attempt = 0; attempt <= sessionRetries && !sessions[s]; ++attempt) {
+        sessions[s] = backend->createSession(&err);
+        if (!sessions[s]) report(t, -1, err);
       }
+      if (!sessions[s]) return;
     }
-    if (!session) return;
     std::vector<float> logits(static_cast<size_t>(classes));
     std::vector<float> want(static_cast<size_t>(classes));
+    std::vector<uint8_t> bytes(nv12Bytes);
+    if (!twoSessions) {
+      for (;;) {
+        const int frame = nextFrame.fetch_add(1);
+        if (frame >= frames) break;
+        simtest::FillNv12(sessions[0]->inputBuffer(), nv12Bytes, static_cast<uint64_t>(frame) + 1);
+        if (!sessions[0]->run(logits.data(), &err)) {
+          report(t, frame, err);
+          continue;
+        }
+        verify(frame, logits.data(), &bytes, &want);
+      }
+      return;
+    }
+    int running = -1;  // frame whose task runs on sessions[current]
+    int current = 0;
     for (;;) {
       const int frame = nextFrame.fetch_add(1);
-      if (frame >= frames) break;
-      uint8_t* in = session->inputBuffer();
-      simtest::FillNv12(in, nv12Bytes, static_cast<uint64_t>(frame) + 1);
-      if (!session->run(logits.data(), &err)) {
-        failed++;
-        std::lock_guard<std::mutex> lk(mu);
-        if (errorCount++ < 50)
-          errors += std::string(errors.empty() ? "" : ",") + "{\"thread\":" + std::to_string(t) +
-                    ",\"frame\":" + std::to_string(frame) + ",\"error\":\"" + simtest::JsonEscape(err) + "\"}";
-        continue;
+      const int spare = running >= 0 ? 1 - current : current;
+      if (frame < frames) simtest::FillNv12(sessions[spare]->inputBuffer(), nv12Bytes, static_cast<uint64_t>(frame) + 1);
+      if (running >= 0) {
+        if (sessions[current]->wait(logits.data(), &err)) verify(running, logits.data(), &bytes, &want);
+        else report(t, running, err);
+        running = -1;
       }
-      ok++;
-      if (refDnn != nullptr) {
-        std::vector<uint8_t> copy(in, in + nv12Bytes);
-        expectedLogits(refDnn, copy.data(), static_cast<uint32_t>(copy.size()), want.data(), classes);
-        const double d = simtest::MaxAbsDiff(logits.data(), want.data(), classes);
-        if (d > 0) mismatches++;
-        std::lock_guard<std::mutex> lk(mu);
-        if (!(d <= maxDiff)) maxDiff = d;
+      if (frame >= frames) break;
+      if (sessions[spare]->submit(&err)) {
+        running = frame;
+        current = spare;
+      } else {
+        report(t, frame, err);
       }
     }
   };

@@ -76,6 +76,12 @@ class BpuSession final : public BackendSession {
 
   ~BpuSession() override {
     const DnnLibrary& lib = *model_->lib;
+    if (task_ != nullptr) {
+      // Dropped without wait(): the task still reads the input and writes the output, so release
+      // (cancel) it before freeing them.
+      int32_t rc = lib.releaseTask(task_);
+      if (rc != 0) fprintf(stderr, "mnv4 bpu: %s\n", lib.failure("hbDNNReleaseTask", rc).c_str());
+    }
     if (input_.sysMem[0].virAddr != nullptr) {
       int32_t rc = lib.freeMem(&input_.sysMem[0]);
       if (rc != 0) fprintf(stderr, "mnv4 bpu: %s\n", lib.failure("hbSysFreeMem(input)", rc).c_str());
@@ -109,8 +115,9 @@ class BpuSession final : public BackendSession {
 
   uint8_t* inputBuffer() override { return static_cast<uint8_t*>(input_.sysMem[0].virAddr); }
 
-  bool run(float* logits, std::string* error) override {
+  bool submit(std::string* error) override {
     const DnnLibrary& lib = *model_->lib;
+    if (task_ != nullptr) return fail(error, "submit() while this session's task is still in flight (wait() first)");
     // CPU caches -> DDR, so the BPU reads what the pre-processor just wrote.
     int32_t rc = lib.flushMem(&input_.sysMem[0], HB_SYS_MEM_CACHE_CLEAN);
     if (rc != 0) return fail(error, lib.failure("hbSysFlushMem(input, CLEAN)", rc));
@@ -124,6 +131,15 @@ class BpuSession final : public BackendSession {
       if (task != nullptr) lib.releaseTask(task);
       return fail(error, lib.failure("hbDNNInfer", rc));
     }
+    task_ = task;
+    return true;
+  }
+
+  bool wait(float* logits, std::string* error) override {
+    const DnnLibrary& lib = *model_->lib;
+    if (task_ == nullptr) return fail(error, "wait() without a submitted task");
+    hbDNNTaskHandle_t task = task_;
+    task_ = nullptr;
     const int32_t waitRc = lib.waitTaskDone(task, model_->timeoutMs);
     // Always released, also after an error or a timeout (a timed-out task is cancelled).
     const int32_t releaseRc = lib.releaseTask(task);
@@ -135,7 +151,7 @@ class BpuSession final : public BackendSession {
     }
     if (releaseRc != 0) return fail(error, lib.failure("hbDNNReleaseTask", releaseRc));
     // DDR -> CPU caches, so we read what the BPU wrote and not stale cache lines.
-    rc = lib.flushMem(&output_.sysMem[0], HB_SYS_MEM_CACHE_INVALIDATE);
+    const int32_t rc = lib.flushMem(&output_.sysMem[0], HB_SYS_MEM_CACHE_INVALIDATE);
     if (rc != 0) return fail(error, lib.failure("hbSysFlushMem(output, INVALIDATE)", rc));
     model_->decoder.decode(static_cast<const uint8_t*>(output_.sysMem[0].virAddr), logits);
     return true;
@@ -150,6 +166,7 @@ class BpuSession final : public BackendSession {
   std::shared_ptr<LoadedModel> model_;
   hbDNNTensor input_;
   hbDNNTensor output_;
+  hbDNNTaskHandle_t task_ = nullptr;  // submitted, not yet waited for
 };
 
 class BpuBackend final : public Backend {

@@ -14,16 +14,26 @@ struct ModelInfo {
   std::string description;  // e.g. model name and runtime version, for diagnostics
 };
 
-// One per worker thread: owns that worker's input/output buffers, allocated once.
+// Owns one set of input/output buffers, allocated once; used by one thread at a time (a pool worker
+// owns two, to prepare one frame while the other's task runs).
 class BackendSession {
  public:
   virtual ~BackendSession() = default;
   // NV12 destination the pre-processor writes into directly (Y plane then interleaved UV, both with
   // stride = inputWidth). For the BPU this is the cached input tensor memory itself: no extra copy.
   virtual uint8_t* inputBuffer() = 0;
-  // Runs the model on what inputBuffer() holds and writes numClasses dequantised logits.
-  // Returns false with *error set (the runtime's own description) on failure; the session stays usable.
-  virtual bool run(float* logits, std::string* error) = 0;
+  // Starts the model on what inputBuffer() holds (BPU: flush CLEAN, then hbDNNInfer) and returns
+  // without waiting, so the caller can prepare another session's input meanwhile. Until the
+  // matching wait() returns, inputBuffer() must not be written (the core may still read it).
+  // Returns false with *error set (the runtime's own description) when nothing was started: then
+  // wait() must not be called, and the session stays usable.
+  virtual bool submit(std::string* error) = 0;
+  // Waits for the task of the last successful submit(), always releases it (also after an error or
+  // a timeout), and writes numClasses dequantised logits (BPU: after INVALIDATE). Returns false with
+  // *error set on failure; the session stays usable.
+  virtual bool wait(float* logits, std::string* error) = 0;
+  // submit() then wait(): one frame, blocking.
+  bool run(float* logits, std::string* error) { return submit(error) && wait(logits, error); }
 };
 
 // One per loaded model, shared by all workers; thread-safe createSession().

@@ -30,7 +30,7 @@ struct WorkerPool::Worker {
   std::thread thread;
   bool stop = false;    // guarded by mu_
   bool exited = false;  // guarded by mu_
-  std::unique_ptr<BackendSession> session;
+  std::unique_ptr<BackendSession> sessions[kSessionsPerWorker];
   Nv12Converter converter;
   std::vector<float> logits;
   std::vector<int32_t> order;
@@ -62,9 +62,16 @@ WorkerPool::WorkerPool(std::shared_ptr<Backend> backend, const PoolOptions& opti
       wake_(std::move(wake)),
       topK_(options.topK),
       queue_(static_cast<size_t>(options.queueSize)) {
-  completed_.reserve(static_cast<size_t>(options.queueSize + kMaxThreads) * 2);
-  for (auto& s : initialSessions) spawn(std::move(s));
-  for (int i = static_cast<int>(initialSessions.size()); i < options.numThreads; i++) spawn(nullptr);
+  completed_.reserve(static_cast<size_t>(options.queueSize + kSessionsPerWorker * kMaxThreads) * 2);
+  size_t given = 0;
+  for (int i = 0; i < options.numThreads; i++) {
+    std::unique_ptr<BackendSession> first, second;
+    if (given + 1 < initialSessions.size()) {
+      first = std::move(initialSessions[given++]);
+      second = std::move(initialSessions[given++]);
+    }
+    spawn(std::move(first), std::move(second));
+  }
 }
 
 WorkerPool::~WorkerPool() {
@@ -79,10 +86,11 @@ WorkerPool::~WorkerPool() {
   for (auto& w : retiring_) w->thread.join();
 }
 
-void WorkerPool::spawn(std::unique_ptr<BackendSession> session) {
+void WorkerPool::spawn(std::unique_ptr<BackendSession> first, std::unique_ptr<BackendSession> second) {
   auto w = std::make_unique<Worker>();
   const int n = backend_->info().numClasses;
-  w->session = std::move(session);
+  w->sessions[0] = std::move(first);
+  w->sessions[1] = std::move(second);
   w->logits.resize(static_cast<size_t>(n));
   w->order.resize(static_cast<size_t>(n));
   w->error.reserve(256);
@@ -188,7 +196,7 @@ void WorkerPool::setNumThreads(int n) {
     std::lock_guard<std::mutex> lk(mu_);
     if (closing_) return;
   }
-  while (static_cast<int>(workers_.size()) < n) spawn(nullptr);
+  while (static_cast<int>(workers_.size()) < n) spawn(nullptr, nullptr);
   if (static_cast<int>(workers_.size()) > n) {
     {
       std::lock_guard<std::mutex> lk(mu_);
@@ -250,33 +258,17 @@ void WorkerPool::wakeLocked(bool* callWake) {
 
 void WorkerPool::runWorker(Worker* w) {
   g_liveWorkerThreads++;
-  if (!w->session) w->session = backend_->createSession(&w->error);
-  if (w->session) {
-    std::unique_lock<std::mutex> lk(mu_);
-    for (;;) {
-      cv_.wait(lk, [&] { return w->stop || !queue_.empty(); });
-      if (w->stop) break;
-      FrameJob* job = queue_.pop();
-      busy_++;
-      bool callWake = false;
-      if (wantRoom_ && queue_.size() < static_cast<size_t>(options_.queueSize)) wakeLocked(&callWake);
-      lk.unlock();
-      if (callWake) wake_();
-      process(w, job);
-      lk.lock();
-      busy_--;
-      completed_.push_back(job);
-      callWake = false;
-      wakeLocked(&callWake);
-      if (callWake) {
-        lk.unlock();
-        wake_();
-        lk.lock();
-      }
+  bool ready = true;
+  for (auto& session : w->sessions) {
+    if (!session) session = backend_->createSession(&w->error);
+    if (!session) {
+      ready = false;
+      break;
     }
-    lk.unlock();
-    w->session.reset();  // frees this worker's backend buffers on the thread that used them
   }
+  if (ready) serve(w);
+  // Frees this worker's backend buffers on the thread that used them.
+  for (auto& session : w->sessions) session.reset();
   bool callWake = false;
   {
     std::lock_guard<std::mutex> lk(mu_);
@@ -288,11 +280,80 @@ void WorkerPool::runWorker(Worker* w) {
   if (callWake) wake_();
 }
 
-void WorkerPool::process(Worker* w, FrameJob* job) {
+FrameJob* WorkerPool::takeLocked(bool* callWake) {
+  FrameJob* job = queue_.pop();
+  busy_++;
+  if (wantRoom_ && queue_.size() < static_cast<size_t>(options_.queueSize)) wakeLocked(callWake);
+  return job;
+}
+
+// Per frame N: convert N+1 into the idle session while N's task runs, wait for N and deliver it,
+// then submit N+1. With nothing queued the worker waits on N alone: a result never waits for a
+// next frame.
+void WorkerPool::serve(Worker* w) {
+  FrameJob* running = nullptr;  // submitted to sessions[current], not yet waited for
+  int current = 0;
+  Clock::time_point inferStarted;
+  std::unique_lock<std::mutex> lk(mu_);
+  for (;;) {
+    FrameJob* next = nullptr;
+    bool callWake = false;
+    if (running == nullptr) {
+      idle_++;
+      cv_.wait(lk, [&] { return w->stop || !queue_.empty(); });
+      idle_--;
+      if (w->stop) break;
+      next = takeLocked(&callWake);
+    } else if (!w->stop && queue_.size() > static_cast<size_t>(idle_)) {
+      // Only frames no idle worker is about to take: a second frame here must not wait behind
+      // this worker's task while another worker sits idle.
+      next = takeLocked(&callWake);
+    }
+    lk.unlock();
+    if (callWake) wake_();
+    const int spare = running != nullptr ? 1 - current : current;
+    const bool prepared = next != nullptr && prepare(w, next, w->sessions[spare].get());
+    if (next != nullptr && !prepared) deliver(next);  // a bad frame: its result needs no inference
+    if (running != nullptr) {
+      finishInference(w, running, w->sessions[current].get(), inferStarted);
+      deliver(running);
+      running = nullptr;
+    }
+    if (prepared) {
+      lk.lock();
+      const bool closing = closing_;
+      lk.unlock();
+      if (closing) {
+        next->status = FrameStatus::kShutdown;
+        next->message.assign("the engine closed before this frame was processed");
+        deliver(next);
+      } else if (startInference(w, next, w->sessions[spare].get(), &inferStarted)) {
+        running = next;
+        current = spare;
+      } else {
+        deliver(next);
+      }
+    }
+    lk.lock();
+  }
+}
+
+void WorkerPool::deliver(FrameJob* job) {
+  bool callWake = false;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    busy_--;
+    completed_.push_back(job);
+    wakeLocked(&callWake);
+  }
+  if (callWake) wake_();
+}
+
+bool WorkerPool::prepare(Worker* w, FrameJob* job, BackendSession* session) {
   const ModelInfo& info = backend_->info();
   const Clock::time_point started = Clock::now();
   job->queueMs = Ms(started - job->submitted);
-  uint8_t* input = w->session->inputBuffer();
+  uint8_t* input = session->inputBuffer();
   Nv12Image dst;
   dst.width = info.inputWidth;
   dst.height = info.inputHeight;
@@ -301,22 +362,38 @@ void WorkerPool::process(Worker* w, FrameJob* job) {
   dst.uv = input + static_cast<size_t>(info.inputWidth) * info.inputHeight;
   dst.uvStride = info.inputWidth;
   w->error.clear();
-  if (!w->converter.Convert(job->src, dst, options_.convert, &w->error)) {
+  const bool ok = w->converter.Convert(job->src, dst, options_.convert, &w->error);
+  job->preprocessMs = Ms(Clock::now() - started);
+  if (!ok) {
     job->status = FrameStatus::kBadFrame;
     job->message.assign(w->error);
-    job->preprocessMs = Ms(Clock::now() - started);
-    return;
   }
-  const Clock::time_point converted = Clock::now();
-  job->preprocessMs = Ms(converted - started);
-  if (!w->session->run(w->logits.data(), &w->error)) {
+  return ok;
+}
+
+// A prepared frame may wait for its predecessor between prepare() and here; that wait is in none
+// of its stages (the end-to-end latency shows it).
+bool WorkerPool::startInference(Worker* w, FrameJob* job, BackendSession* session, Clock::time_point* started) {
+  *started = Clock::now();
+  w->error.clear();
+  if (session->submit(&w->error)) return true;
+  job->status = LooksLikeTimeout(w->error) ? FrameStatus::kTimeout : FrameStatus::kInferenceFailed;
+  job->message.assign(w->error);
+  job->inferenceMs = Ms(Clock::now() - *started);
+  return false;
+}
+
+void WorkerPool::finishInference(Worker* w, FrameJob* job, BackendSession* session, Clock::time_point started) {
+  const ModelInfo& info = backend_->info();
+  w->error.clear();
+  const bool ok = session->wait(w->logits.data(), &w->error);
+  const Clock::time_point inferred = Clock::now();
+  job->inferenceMs = Ms(inferred - started);
+  if (!ok) {
     job->status = LooksLikeTimeout(w->error) ? FrameStatus::kTimeout : FrameStatus::kInferenceFailed;
     job->message.assign(w->error);
-    job->inferenceMs = Ms(Clock::now() - converted);
     return;
   }
-  const Clock::time_point inferred = Clock::now();
-  job->inferenceMs = Ms(inferred - converted);
   const int k = std::min(topK_.load(), info.numClasses);
   if (!SoftmaxTopK(w->logits.data(), info.numClasses, k, w->order.data(), job->classes.data(), job->scores.data())) {
     job->status = FrameStatus::kInferenceFailed;

@@ -1,5 +1,6 @@
 // The native worker pool: a bounded queue of frames with a drop policy, and worker threads that
-// each own one backend session and one NV12 converter. Pure C++ (no N-API): the binding owns the JS
+// each own two backend sessions and one NV12 converter: a worker converts its next frame into one
+// session's input while the other session's task runs on the core. Pure C++ (no N-API): the binding owns the JS
 // side and calls the "owner" methods from the JS thread only.
 #pragma once
 #include <atomic>
@@ -22,6 +23,7 @@ using Clock = std::chrono::steady_clock;
 
 constexpr int kMaxThreads = 8;
 constexpr int kMaxQueueSize = 1024;
+constexpr int kSessionsPerWorker = 2;
 
 enum class DropPolicy : int { kDropOldest = 0, kDropNewest = 1, kBlock = 2 };
 
@@ -65,6 +67,8 @@ class WorkerPool {
  public:
   // `wake` is called from a worker thread when the owner has something to collect (results, an
   // exited worker, room in a full queue). It is not called again until the owner has collected.
+  // initialSessions are handed out kSessionsPerWorker at a time; workers without them create their
+  // own in their thread.
   WorkerPool(std::shared_ptr<Backend> backend, const PoolOptions& options,
              std::vector<std::unique_ptr<BackendSession>> initialSessions, std::function<void()> wake);
   ~WorkerPool();  // stops intake, joins every worker (blocking): the teardown path
@@ -88,16 +92,17 @@ class WorkerPool {
   // Moves finished jobs into *done (cleared first) and joins workers that have exited.
   Collected collect(std::vector<FrameJob*>* done);
 
-  void setNumThreads(int n);  // 1..kMaxThreads; new workers create their session in their thread
+  void setNumThreads(int n);  // 1..kMaxThreads; new workers create their sessions in their thread
   void setTopK(int k);        // 1..numClasses, from the next frame on
   void setWantRoom(bool want);  // ask for a wake when a full queue gets room (block policy)
   // Refuses new frames, hands back the waiting ones (to be resolved as shut down) and tells every
-  // worker to exit after its current frame.
+  // worker to exit once its frame in inference is done; a frame a worker has converted but not yet
+  // submitted is resolved as shut down, like a waiting one.
   void beginClose(std::vector<FrameJob*>* queued);
 
   int numThreads() const;   // workers requested and not retiring
   int queueDepth() const;
-  int busy() const;         // frames inside workers
+  int busy() const;         // frames inside workers (up to two each: one in inference, one prepared)
   int slots() const { return static_cast<int>(slots_.size()); }  // job slots ever allocated
   std::string lastWorkerError() const;
   const ModelInfo& info() const { return backend_->info(); }
@@ -105,9 +110,14 @@ class WorkerPool {
 
  private:
   struct Worker;
-  void spawn(std::unique_ptr<BackendSession> session);
+  void spawn(std::unique_ptr<BackendSession> first, std::unique_ptr<BackendSession> second);
   void runWorker(Worker* w);
-  void process(Worker* w, FrameJob* job);
+  void serve(Worker* w);
+  FrameJob* takeLocked(bool* callWake);
+  bool prepare(Worker* w, FrameJob* job, BackendSession* session);
+  bool startInference(Worker* w, FrameJob* job, BackendSession* session, Clock::time_point* started);
+  void finishInference(Worker* w, FrameJob* job, BackendSession* session, Clock::time_point started);
+  void deliver(FrameJob* job);
   void wakeLocked(bool* callWake);
 
   // A ring of waiting jobs; grows only when the block policy overfills it.
@@ -137,6 +147,7 @@ class WorkerPool {
   bool wantRoom_ = false;
   bool closing_ = false;
   int busy_ = 0;
+  int idle_ = 0;  // workers waiting for a frame: a busy worker takes a second frame only beyond these
   std::string lastWorkerError_;
 
   // Owner thread only.

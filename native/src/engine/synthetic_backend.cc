@@ -31,6 +31,7 @@ struct SharedState {
   std::atomic<int> liveSessions{0};
   std::atomic<uint64_t> runs{0};
   std::atomic<uint64_t> faults{0};
+  std::atomic<int> inFlight{0};  // submitted, not yet waited for: 0 when every task was waited on
 };
 
 class SyntheticSession final : public BackendSession {
@@ -40,14 +41,28 @@ class SyntheticSession final : public BackendSession {
         input_(static_cast<size_t>(state_->info.inputWidth) * state_->info.inputHeight * 3 / 2) {
     state_->liveSessions++;
   }
-  ~SyntheticSession() override { state_->liveSessions--; }
+  ~SyntheticSession() override {
+    if (inFlight_) state_->inFlight--;
+    state_->liveSessions--;
+  }
 
   uint8_t* inputBuffer() override { return input_.data(); }
 
-  bool run(float* logits, std::string* error) override {
+  // The "task" runs from submit() for the latency; its result is fixed by the bytes at submit()
+  // (as a device copy taken at the CLEAN flush would be).
+  bool submit(std::string* error) override {
+    if (inFlight_) {
+      error->assign("synthetic backend: submit() while a task is in flight");
+      return false;
+    }
     state_->runs++;
     const SyntheticOptions& o = state_->options;
-    const uint32_t hash = SyntheticHash(input_.data(), input_.size());
+    hash_ = SyntheticHash(input_.data(), input_.size());
+    if (std::find(o.failSubmitHashes.begin(), o.failSubmitHashes.end(), hash_) != o.failSubmitHashes.end()) {
+      state_->faults++;
+      error->assign("synthetic backend: injected submit fault for this frame");
+      return false;
+    }
     double latencyMs = o.latencyMs;
     if (o.latencyByLuma && latencyMs > 0) {
       const size_t lumaSize = static_cast<size_t>(state_->info.inputWidth) * state_->info.inputHeight;
@@ -55,19 +70,37 @@ class SyntheticSession final : public BackendSession {
       for (size_t i = 0; i < lumaSize; i++) sum += input_[i];
       latencyMs *= static_cast<double>(sum) / static_cast<double>(lumaSize) / 128.0;
     }
-    if (latencyMs > 0) std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(latencyMs));
-    if (std::find(o.failHashes.begin(), o.failHashes.end(), hash) != o.failHashes.end()) {
+    done_ = std::chrono::steady_clock::now() +
+            std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double, std::milli>(latencyMs));
+    inFlight_ = true;
+    state_->inFlight++;
+    return true;
+  }
+
+  bool wait(float* logits, std::string* error) override {
+    if (!inFlight_) {
+      error->assign("synthetic backend: wait() without a submitted task");
+      return false;
+    }
+    std::this_thread::sleep_until(done_);
+    inFlight_ = false;
+    state_->inFlight--;
+    const SyntheticOptions& o = state_->options;
+    if (std::find(o.failHashes.begin(), o.failHashes.end(), hash_) != o.failHashes.end()) {
       state_->faults++;
       error->assign("synthetic backend: injected fault for this frame");
       return false;
     }
-    SyntheticLogits(hash, state_->info.numClasses, o.logitOffset, logits);
+    SyntheticLogits(hash_, state_->info.numClasses, o.logitOffset, logits);
     return true;
   }
 
  private:
   std::shared_ptr<SharedState> state_;
   std::vector<uint8_t> input_;
+  bool inFlight_ = false;
+  uint32_t hash_ = 0;
+  std::chrono::steady_clock::time_point done_;
 };
 
 class SyntheticBackend final : public Backend {
@@ -80,7 +113,7 @@ class SyntheticBackend final : public Backend {
   std::string diagnosticsJson() const override {
     return "{\"kind\":\"synthetic\",\"liveSessions\":" + std::to_string(state_->liveSessions.load()) +
            ",\"runs\":" + std::to_string(state_->runs.load()) + ",\"faults\":" + std::to_string(state_->faults.load()) +
-           "}";
+           ",\"inFlight\":" + std::to_string(state_->inFlight.load()) + "}";
   }
 
  private:

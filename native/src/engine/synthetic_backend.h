@@ -18,7 +18,8 @@ struct SyntheticOptions {
   int numClasses = 1000;
   double latencyMs = 0;         // simulated inference time per frame
   bool latencyByLuma = false;   // scale latencyMs by mean Y / 128: dark frames finish first
-  std::vector<uint32_t> failHashes;  // frames whose NV12 hash is listed fail with an error
+  std::vector<uint32_t> failHashes;  // frames whose NV12 hash is listed fail in wait()
+  std::vector<uint32_t> failSubmitHashes;  // ... fail in submit(): nothing starts
   float logitOffset = 0;        // added to every logit: a large one tests the softmax's stability
 };
 
