@@ -10,6 +10,8 @@
 // Error with the reason and never reads or writes outside the given buffers.
 #include <napi.h>
 
+#include <vector>
+
 #include <string>
 
 #include "convert/bench_libyuv.h"
@@ -135,6 +137,61 @@ Napi::Value Nv12ToRgbJs(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// NV12 -> the float input tensor of a CPU model in one pass: the same NV12 -> RGB as nv12ToRgb,
+// two rows at a time into a per-thread scratch row pair, then a per-channel table (768 floats:
+// (v - mean) / std for v = 0..255 per channel) into NCHW planes or NHWC. Saves the packed RGB
+// image and a JS loop over it on the CPU backend's worker threads.
+Napi::Value Nv12ToTensorJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 6) throw Napi::TypeError::New(env, "nv12ToTensor takes 6 arguments");
+  Napi::Uint8Array nv12 = BytesArg(info, 0, "nv12");
+  const int w = IntArg(info, 1, "width"), h = IntArg(info, 2, "height");
+  if (!info[3].IsTypedArray() || info[3].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+    throw Napi::TypeError::New(env, "dst must be a Float32Array");
+  if (!info[4].IsBoolean()) throw Napi::TypeError::New(env, "planar must be a boolean");
+  if (!info[5].IsTypedArray() || info[5].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+    throw Napi::TypeError::New(env, "table must be a Float32Array");
+  Napi::Float32Array dst = info[3].As<Napi::Float32Array>();
+  Napi::Float32Array table = info[5].As<Napi::Float32Array>();
+  const bool planar = info[4].As<Napi::Boolean>().Value();
+  if (w <= 0 || h <= 0 || (w % 2) != 0 || (h % 2) != 0 || w > kMaxSourceSide || h > kMaxSourceSide)
+    throw Napi::RangeError::New(env, "NV12 size must be positive, even and at most the limit");
+  const size_t pixels = static_cast<size_t>(w) * h;
+  if (nv12.ByteLength() < pixels * 3 / 2) throw Napi::RangeError::New(env, "nv12 buffer is too short");
+  if (dst.ElementLength() < pixels * 3) throw Napi::RangeError::New(env, "dst tensor is too short");
+  if (table.ElementLength() < 768) throw Napi::RangeError::New(env, "table needs 768 entries (256 per channel)");
+  thread_local std::vector<uint8_t> rows;
+  rows.resize(static_cast<size_t>(w) * 6);
+  const uint8_t* y = nv12.Data();
+  const uint8_t* uv = y + pixels;
+  const float* lut = table.Data();
+  float* out = dst.Data();
+  for (int r = 0; r < h; r += 2) {
+    Nv12ToRgb(y + static_cast<size_t>(r) * w, w, uv + static_cast<size_t>(r / 2) * w, w, w, 2, rows.data(), w * 3);
+    const size_t first = static_cast<size_t>(r) * w;
+    const size_t n = static_cast<size_t>(w) * 2;
+    const uint8_t* p = rows.data();
+    if (planar) {
+      float* r0 = out + first;
+      float* g0 = out + pixels + first;
+      float* b0 = out + 2 * pixels + first;
+      for (size_t i = 0; i < n; i++, p += 3) {
+        r0[i] = lut[p[0]];
+        g0[i] = lut[256 + p[1]];
+        b0[i] = lut[512 + p[2]];
+      }
+    } else {
+      float* o = out + first * 3;
+      for (size_t i = 0; i < n; i++, p += 3, o += 3) {
+        o[0] = lut[p[0]];
+        o[1] = lut[256 + p[1]];
+        o[2] = lut[512 + p[2]];
+      }
+    }
+  }
+  return env.Undefined();
+}
+
 Napi::Value GeometryJs(const Napi::CallbackInfo& info) {
   if (info.Length() < 6) throw Napi::TypeError::New(info.Env(), "nv12Geometry takes 6 arguments");
   ConvertParams p;
@@ -180,6 +237,7 @@ void InitConvert(Napi::Env env, Napi::Object exports) {
   exports.Set("convertToNv12", Napi::Function::New(env, ConvertSync, "convertToNv12"));
   exports.Set("convertToNv12Async", Napi::Function::New(env, ConvertAsync, "convertToNv12Async"));
   exports.Set("nv12ToRgb", Napi::Function::New(env, Nv12ToRgbJs, "nv12ToRgb"));
+  exports.Set("nv12ToTensor", Napi::Function::New(env, Nv12ToTensorJs, "nv12ToTensor"));
   exports.Set("nv12Geometry", Napi::Function::New(env, GeometryJs, "nv12Geometry"));
   exports.Set("benchLibyuv", Napi::Function::New(env, BenchLibyuvJs, "benchLibyuv"));
   exports.Set("benchReadPass", Napi::Function::New(env, BenchReadPassJs, "benchReadPass"));

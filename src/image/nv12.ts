@@ -108,6 +108,7 @@ interface ConvertBinding {
   convertToNv12Async(src: Uint8Array, width: number, height: number, step: number, format: number, dst: Uint8Array,
     dstWidth: number, dstHeight: number, mode: number, filter: number, cropRatio: number): Promise<void>;
   nv12ToRgb(nv12: Uint8Array, width: number, height: number, dst: Uint8Array): void;
+  nv12ToTensor(nv12: Uint8Array, width: number, height: number, dst: Float32Array, planar: boolean, table: Float32Array): void;
   nv12Geometry(srcWidth: number, srcHeight: number, dstWidth: number, dstHeight: number, mode: number,
     cropRatio: number): number[];
 }
@@ -161,6 +162,24 @@ export function nv12ToRgb(nv12: Uint8Array, width: number, height: number, out?:
   const dst = out ?? new Uint8Array(width * height * 3);
   binding().nv12ToRgb(nv12, width, height, dst);
   return dst;
+}
+
+/**
+ * NV12 -> a model's float input in one native pass: nv12ToRgb, then `table[c * 256 + v]` for
+ * channel c (R, G, B) and value v (a per-channel normalisation such as (v - mean) / std), written as
+ * NCHW planes (`planar`) or NHWC. Equal to nv12ToRgb followed by that look-up, without the RGB image.
+ */
+export function nv12ToTensor(nv12: Uint8Array, width: number, height: number, out: Float32Array, planar: boolean, table: Float32Array): Float32Array {
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0 || width % 2 || height % 2) {
+    throw new RangeError(`NV12 size ${width}x${height} must be positive and even`);
+  }
+  if (nv12.length < nv12Size(width, height)) {
+    throw new RangeError(`NV12 ${width}x${height} needs ${nv12Size(width, height)} bytes, got ${nv12.length}`);
+  }
+  if (out.length < width * height * 3) throw new RangeError(`tensor has ${out.length} elements, needs ${width * height * 3}`);
+  if (table.length < 768) throw new RangeError(`normalisation table has ${table.length} entries, needs 768`);
+  binding().nv12ToTensor(nv12, width, height, out, planar, table);
+  return out;
 }
 
 export interface Nv12Geometry {

@@ -6,6 +6,7 @@ import type * as ort from 'onnxruntime-node';
 import { ModelError } from '../../errors';
 import type { InputContract } from '../registry';
 import type { Hypothesis } from '../types';
+import { nv12ToRgb, nv12ToTensor } from '../../image/nv12';
 import { IMAGENET_CLASSES, classProbabilities, fillInput, normalisationTable, topK } from './contract';
 
 export interface RunnerOptions {
@@ -41,6 +42,7 @@ export class ModelRunner {
   private readonly fetches: Record<string, ort.Tensor>;
   private readonly probs = new Float64Array(IMAGENET_CLASSES);
   private readonly lut: Float32Array;
+  private rgb: Uint8Array | undefined; // uint8 contracts only
 
   private constructor(
     private readonly session: ort.InferenceSession,
@@ -94,6 +96,21 @@ export class ModelRunner {
   /** Packed RGB (width*height*3) -> input tensor. */
   setRgb(rgb: Uint8Array): void {
     fillInput(rgb, this.opts.width, this.opts.height, this.opts.contract, this.input, this.lut);
+  }
+
+  /**
+   * NV12 (width x height) -> input tensor through the same NV12 -> RGB as the BPU does on chip.
+   * Float inputs take one native pass (no RGB image, no JS loop over pixels); uint8 inputs go
+   * through RGB, which they take as is.
+   */
+  setNv12(nv12: Uint8Array): void {
+    const { width, height, contract } = this.opts;
+    if (contract.input.dtype === 'float32') {
+      nv12ToTensor(nv12, width, height, this.input as Float32Array, contract.input.layout === 'nchw', this.lut);
+    } else {
+      this.rgb ??= new Uint8Array(width * height * 3);
+      this.setRgb(nv12ToRgb(nv12, width, height, this.rgb));
+    }
   }
 
   /** Runs the model on the current input; the raw output row lands in `output`. */

@@ -50,8 +50,7 @@ async function main(init: WorkerInit): Promise<void> {
     let t1 = t0;
     let stage: 'preprocess' | 'inference' | 'postprocess' = 'preprocess';
     try {
-      const rgb = colour.convert({ width: req.width, height: req.height, encoding: req.encoding, step: req.step, data: req.data });
-      runner.setRgb(rgb);
+      runner.setNv12(colour.toNv12({ width: req.width, height: req.height, encoding: req.encoding, step: req.step, data: req.data }));
       t1 = monoMs();
       stage = 'inference';
       await runner.run();
