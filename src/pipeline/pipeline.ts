@@ -150,6 +150,15 @@ export class ClassifierPipeline {
     await this.engineRef.ready();
   }
 
+  /**
+   * Counts a frame that a caller dropped before it reached the pipeline (e.g. the node's bounded
+   * wait for room), so drops show in the latency messages' totals and in /diagnostics.
+   */
+  recordDrop(message: string): void {
+    this.dropped++;
+    this.stats.failed(this.ms(this.now()), 'dropped', message);
+  }
+
   private ms(t: bigint): number {
     return Number(t - this.epoch) / 1e6;
   }

@@ -13,6 +13,8 @@ import type { ClassifierDeps, DiagStatus, EngineRequest, PipelinePort } from './
 import { ParameterType, type RclLogger, type RclNode, type RclParameter, type RclPublisher, type RclTimer, type Rclnodejs, type SetParametersResult } from './rclnodejs';
 
 export const DIAGNOSTICS_PERIOD_NS = 1_000_000_000n;
+/** Frames the node holds while waiting for room under drop_policy block (~190 MB of 1080p bgr8). */
+export const MAX_BACKLOG = 32;
 
 export class StartupError extends Error {
   constructor(message: string) {
@@ -221,8 +223,16 @@ export class ClassifierNode {
   private onImage(msg: Buffer): void {
     if (this.stopping) return;
     if (this.params.drop_policy === 'block' || this.backlog.length > 0) {
-      // rclnodejs takes every message; with the block policy nothing may be dropped, so frames
-      // wait here until the pipeline has room, in arrival order.
+      // rclnodejs takes every message; with the block policy frames wait here until the pipeline
+      // has room, in arrival order. The wait is bounded (MAX_BACKLOG frames) so that a camera
+      // faster than the model cannot exhaust memory: past it the oldest waiting frame is dropped,
+      // logged and counted in /diagnostics, as the live policies would.
+      if (this.backlog.length >= MAX_BACKLOG) {
+        this.backlog.shift();
+        const why = `more than ${MAX_BACKLOG} frames waited for room with drop_policy block`;
+        this.pipeline.recordDrop(why);
+        this.badFrames.report('dropped', `a waiting frame was dropped: ${why} (counted in /diagnostics)`);
+      }
       this.backlog.push(msg);
       if (!this.pumping) void this.pump();
       return;
@@ -256,9 +266,14 @@ export class ClassifierNode {
   private onOutcome(out: FrameOutcome): void {
     if (this.destroyed) return;
     if (out.ok) {
-      this.pubs.classification.publish(ownedBuffer(out.classificationCdr));
-      this.pubs.latency.publish(ownedBuffer(out.latencyCdr));
-      this.published++;
+      try {
+        this.pubs.classification.publish(ownedBuffer(out.classificationCdr));
+        this.pubs.latency.publish(ownedBuffer(out.latencyCdr));
+        this.published++;
+      } catch (err) {
+        // e.g. rcl shutting down under us: one frame's results are lost, the node is not.
+        this.badFrames.report('publish_failed', `cannot publish the result of frame ${out.sequence}: ${(err as Error).message}`);
+      }
       return;
     }
     const code = out.error.code;
@@ -368,7 +383,12 @@ export class ClassifierNode {
       if (changed('score_threshold')) this.publishLabelInfo();
     }
     if (changed('num_threads')) this.engine.update({ numThreads: this.params.num_threads });
-    if (RELOAD_PARAMS.some((k) => this.params[k as keyof NodeParams] !== this.running[k as keyof NodeParams])) this.requestReload();
+    if (this.needsReload()) this.requestReload();
+  }
+
+  /** Whether a parameter that needs a new engine differs from what is running. */
+  private needsReload(): boolean {
+    return RELOAD_PARAMS.some((k) => this.params[k as keyof NodeParams] !== this.running[k as keyof NodeParams]);
   }
 
   /** Loads the engine the current parameters describe beside the running one; coalesces bursts. */
@@ -381,7 +401,7 @@ export class ClassifierNode {
       do {
         this.reload.pending = false;
         await this.reloadOnce({ ...this.params });
-      } while (this.reload.pending && !this.stopping);
+      } while (this.reload.pending && !this.stopping && this.needsReload());
     };
     this.reload.busy = run().finally(() => {
       this.reload.busy = undefined;
@@ -419,6 +439,8 @@ export class ClassifierNode {
       return;
     }
     this.engine = next;
+    // A live change made while the swap drained the old engine went to that engine; repeat it here.
+    next.update({ numThreads: this.params.num_threads, topK: this.params.top_k });
     this.running = { ...want, num_threads: this.params.num_threads, top_k: this.params.top_k, score_threshold: this.params.score_threshold };
     this.loadError = undefined;
     this.log.info(`now running ${next.info.model} on ${next.info.backend} (loaded in ${Math.round(performance.now() - t0)} ms${reason ? `; ${reason}` : ''})`);

@@ -9,6 +9,8 @@ import { configDir } from '../paths';
 /** The part of ClassifierPipeline (src/pipeline) the node drives. */
 export interface PipelinePort {
   process(kind: ImageKind, cdr: Uint8Array): Promise<FrameOutcome>;
+  /** Counts a frame dropped before it reached the pipeline. */
+  recordDrop(message: string): void;
   /** Resolves when a frame can be taken without a drop (back-pressure for the block policy). */
   ready(): Promise<void>;
   labelInfoCdr(stamp?: Stamp): Uint8Array;

@@ -2,7 +2,7 @@ import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ClassifierNode, DIAGNOSTICS_PERIOD_NS, ownedBuffer } from '../../src/ros/classifier_node';
+import { ClassifierNode, DIAGNOSTICS_PERIOD_NS, MAX_BACKLOG, ownedBuffer } from '../../src/ros/classifier_node';
 import { runNode } from '../../src/ros/run';
 import { createFakeRclnodejs, FakeNode, FakeQoS } from './fake_rclnodejs';
 import { stubDeps, type StubDeps } from './stubs';
@@ -243,6 +243,43 @@ describe('ros adapter (fake rclnodejs, stub pipeline)', () => {
     await tick();
     await cls.shutdown();
     assert.ok(node.logger.lines.some((l) => /2 received frames that were waiting for room are not classified/.test(l.message)));
+  });
+
+  it('with drop_policy block, bounds the frames it holds: past MAX_BACKLOG the oldest is dropped and counted', async () => {
+    const { node, cls, pipeline } = await start(['--ros-args', '-p', 'drop_policy:=block']);
+    let open!: () => void;
+    pipeline.room = new Promise((r) => (open = r));
+    const extra = 3;
+    for (let i = 1; i <= MAX_BACKLOG + extra; i++) node.subscriptions[0].inject(Uint8Array.from([0, 1, 0, 0, i]));
+    await tick();
+    assert.equal(cls.framesInFlight, MAX_BACKLOG);
+    assert.equal(pipeline.drops.length, extra, 'each dropped frame is counted by the pipeline (diagnostics)');
+    assert.ok(node.logger.lines.some((l) => /waiting frame was dropped/.test(l.message)));
+    open();
+    await tick();
+    // The newest MAX_BACKLOG frames, in arrival order.
+    assert.deepEqual(pipeline.pending.map((p) => p.cdr[4]), Array.from({ length: MAX_BACKLOG }, (_, i) => i + 1 + extra));
+    await cls.shutdown();
+  });
+
+  it('a num_threads change made while a model swap drains the old engine reaches the new engine', async () => {
+    const { node, cls, pipeline, deps } = await start();
+    let release!: () => void;
+    pipeline.swapGate = new Promise((r) => (release = r));
+    assert.equal(node.set('model_variant', 'conv_medium').successful, true);
+    // Wait until the new engine is loaded and the swap is draining the old one.
+    for (let i = 0; i < 50 && pipeline.swapsStarted === 0; i++) await tick();
+    assert.equal(pipeline.swapsStarted, 1);
+    assert.equal(node.set('num_threads', 4n).successful, true);
+    release();
+    await cls.reloadsSettled();
+    // One load: a live change during the swap does not start another of the same model.
+    assert.equal(deps.engines.length, 2);
+    const next = deps.engines[1];
+    assert.equal(pipeline.swaps.at(-1), next);
+    const last = [...next.updates].reverse().find((u) => 'numThreads' in u);
+    assert.equal(last?.numThreads, 4);
+    await cls.shutdown();
   });
 
   it('shuts down: stops intake, closes the pipeline, settles in-flight frames, destroys the node', async () => {

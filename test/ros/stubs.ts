@@ -69,6 +69,10 @@ export class StubPipeline implements PipelinePort {
     const p = this.pending.shift()!;
     p.resolve({ ok: false, sequence: this.seq++, header: { stamp: { sec: 5, nanosec: 7 }, frame_id: 'cam' }, error: new FrameError(code, message) });
   }
+  readonly drops: string[] = [];
+  recordDrop(message: string): void {
+    this.drops.push(message);
+  }
   /** Room for another frame: the test opens and closes it (block-policy back-pressure). */
   room: Promise<void> = Promise.resolve();
   ready(): Promise<void> {
@@ -85,7 +89,12 @@ export class StubPipeline implements PipelinePort {
     this.options.push(o);
     if (o.scoreThreshold !== undefined) this.threshold = o.scoreThreshold;
   }
+  /** Holds swaps open until it resolves (the old engine still draining). */
+  swapGate: Promise<void> = Promise.resolve();
+  swapsStarted = 0;
   async swapEngine(next: Engine, _variant?: string): Promise<void> {
+    this.swapsStarted++;
+    await this.swapGate;
     this.swaps.push(next);
   }
   async close(): Promise<void> {
