@@ -201,11 +201,21 @@ export class CpuEngine implements Engine {
       // A worker that has not exited CLOSE_GRACE_MS later (stuck in a run) is let go, not
       // terminated: terminating a thread inside onnxruntime-node's run() makes its binding throw
       // a C++ exception it cannot hand to JS, which aborts the whole process (seen with 1.30).
-      // Unref'd, it no longer holds the process open, and a node that swapped models keeps running.
+      // Unref'd, it no longer holds the process open; its frames fail as timed out and close()
+      // resolves, so a node that swapped models keeps running.
       await Promise.all([...this.slots].map((s) => {
-        const timer = setTimeout(() => s.worker.unref(), CLOSE_GRACE_MS);
-        timer.unref();
-        return s.exited.finally(() => clearTimeout(timer));
+        let timer: NodeJS.Timeout | undefined;
+        const gaveUp = new Promise<void>((resolve) => {
+          timer = setTimeout(() => {
+            s.worker.unref();
+            for (const job of s.jobs.splice(0)) {
+              this.finish(job, this.error(job.seq, 'timeout', `the CPU worker did not finish this frame within ${CLOSE_GRACE_MS} ms of close`));
+            }
+            resolve();
+          }, CLOSE_GRACE_MS);
+          timer.unref();
+        });
+        return Promise.race([s.exited, gaveUp]).finally(() => clearTimeout(timer));
       }));
     })();
     return this.closed;
@@ -377,7 +387,11 @@ export class CpuEngine implements Engine {
         copy.set(d);
         slot.worker.postMessage({ ...req, data: copy, pooled: true }, [buf]);
       } else {
-        throw new Error('cannot post a frame to the CPU worker');
+        // Reached from dispatch(), often inside a worker's message handler: fail this frame, never
+        // throw there.
+        const i = slot.jobs.indexOf(job);
+        if (i >= 0) slot.jobs.splice(i, 1);
+        this.finish(job, this.error(job.seq, 'inference_failed', 'cannot post the frame to the CPU worker'));
       }
     }
   }
