@@ -18,6 +18,9 @@ import {
   type Hypothesis,
 } from './types';
 
+/** Longest per-inference wait accepted (10 minutes). */
+export const MAX_INFER_TIMEOUT_MS = 600_000;
+
 export const NATIVE_BACKENDS = ['bpu', 'bpu-sim', 'synthetic'] as const;
 export type NativeBackendKind = (typeof NATIVE_BACKENDS)[number];
 
@@ -123,7 +126,10 @@ function checkOptions(o: EngineOptions): void {
   int(o.numThreads, 1, 8, 'numThreads');
   int(o.queueSize, 1, 1024, 'queueSize');
   int(o.topK, 1, 100000, 'topK');
-  if (!(o.inferTimeoutMs >= 0)) throw new RangeError(`inferTimeoutMs must be >= 0, got ${o.inferTimeoutMs}`);
+  // The runtime takes an int32 of milliseconds (<= 0: wait forever); larger values would wrap.
+  if (!Number.isInteger(o.inferTimeoutMs) || o.inferTimeoutMs < 0 || o.inferTimeoutMs > MAX_INFER_TIMEOUT_MS) {
+    throw new RangeError(`inferTimeoutMs must be an integer from 0 (wait forever) to ${MAX_INFER_TIMEOUT_MS}, got ${o.inferTimeoutMs}`);
+  }
   validateOptions(o.preprocess);
   if (!DROP_POLICIES.includes(o.dropPolicy)) throw new RangeError(`dropPolicy must be one of ${DROP_POLICIES.join(', ')}, got ${o.dropPolicy}`);
 }

@@ -334,6 +334,9 @@ describe('[native] engine: worker pool', function () {
   it('refuses options out of range and a pre-processing size that does not match the model', async () => {
     await assert.rejects(NativeEngine.open(config({ numThreads: 0 })), /numThreads/);
     await assert.rejects(NativeEngine.open(config({ queueSize: 0 })), /queueSize/);
+    // The runtime's timeout is an int32 of ms: a larger value would wrap to "wait forever".
+    await assert.rejects(NativeEngine.open(config({ inferTimeoutMs: 3e9 })), /inferTimeoutMs must be an integer from 0/);
+    await assert.rejects(NativeEngine.open(config({ inferTimeoutMs: 1.5 })), /inferTimeoutMs must be an integer from 0/);
     await assert.rejects(NativeEngine.open(config({ preprocess: { ...PRE, width: 256 } })), /takes 224x224/);
     await assert.rejects(NativeEngine.open(config({ backend: 'bpu', libPath: '/nonexistent/libdnn.so', modelPath: '/x.bin' })), /cannot open bpu model/);
   });
