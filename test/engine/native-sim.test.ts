@@ -193,7 +193,13 @@ describe('[native] engine: worker pool on the BPU simulator', function () {
       const late = results[3];
       assert.ok(!late.ok && late.error.code === 'timeout' && /150 ms/.test(late.error.message), JSON.stringify(late));
       for (const i of [0, 2, 4, 5, 6]) assertMatches(results[i], want[i], `frame ${i}`);
-      assert.equal(accounting(engine).live_tasks, 0, 'the timed-out task was released');
+      const open = accounting(engine);
+      assert.equal(open.live_tasks, 0, 'the timed-out task was released');
+      // Its cancellation runs in the background, so the session moved to fresh buffers: 2 sessions
+      // x (input + output), plus the timed-out task's pair kept aside until the session ends.
+      assert.equal(open.live_mem_blocks, 6);
+      await engine.close();
+      assert.equal(accounting(engine).live_mem_blocks, 0, 'the kept-aside buffers are freed with the session');
     } finally {
       await engine.close();
     }

@@ -90,6 +90,10 @@ class BpuSession final : public BackendSession {
       int32_t rc = lib.freeMem(&output_.sysMem[0]);
       if (rc != 0) fprintf(stderr, "mnv4 bpu: %s\n", lib.failure("hbSysFreeMem(output)", rc).c_str());
     }
+    for (hbSysMem& mem : quarantine_) {
+      int32_t rc = lib.freeMem(&mem);
+      if (rc != 0) fprintf(stderr, "mnv4 bpu: %s\n", lib.failure("hbSysFreeMem(timed-out task buffer)", rc).c_str());
+    }
   }
 
   bool allocate(std::string* error) {
@@ -145,7 +149,10 @@ class BpuSession final : public BackendSession {
     const int32_t releaseRc = lib.releaseTask(task);
     if (waitRc != 0) {
       std::string msg = lib.failure("hbDNNWaitTaskDone", waitRc);
-      if (waitRc == HB_DNN_TIMEOUT) msg += " after " + std::to_string(model_->timeoutMs) + " ms";
+      if (waitRc == HB_DNN_TIMEOUT) {
+        msg += " after " + std::to_string(model_->timeoutMs) + " ms";
+        replaceBuffersAfterTimeout(&msg);
+      }
       if (releaseRc != 0) msg += "; then " + lib.failure("hbDNNReleaseTask", releaseRc);
       return fail(error, msg);
     }
@@ -163,10 +170,37 @@ class BpuSession final : public BackendSession {
     return false;
   }
 
+  // hbDNNReleaseTask of a task that timed out only starts its cancellation ("operations run in the
+  // background"): the task may still read this input and write this output. The next frame must
+  // not be written into them, so they are kept aside until the session ends and fresh ones are
+  // allocated (a rare allocation, on timeouts only). If that fails, the old ones stay in use.
+  void replaceBuffersAfterTimeout(std::string* msg) {
+    const DnnLibrary& lib = *model_->lib;
+    hbSysMem in, out;
+    std::memset(&in, 0, sizeof in);
+    std::memset(&out, 0, sizeof out);
+    int32_t rc = lib.allocCachedMem(&in, static_cast<uint32_t>(model_->inputProps.alignedByteSize));
+    if (rc != 0 || in.virAddr == nullptr) {
+      *msg += "; the session keeps its buffers (" + lib.failure("hbSysAllocCachedMem", rc) + ")";
+      return;
+    }
+    rc = lib.allocCachedMem(&out, static_cast<uint32_t>(model_->outputProps.alignedByteSize));
+    if (rc != 0 || out.virAddr == nullptr) {
+      lib.freeMem(&in);
+      *msg += "; the session keeps its buffers (" + lib.failure("hbSysAllocCachedMem", rc) + ")";
+      return;
+    }
+    quarantine_.push_back(input_.sysMem[0]);
+    quarantine_.push_back(output_.sysMem[0]);
+    input_.sysMem[0] = in;
+    output_.sysMem[0] = out;
+  }
+
   std::shared_ptr<LoadedModel> model_;
   hbDNNTensor input_;
   hbDNNTensor output_;
   hbDNNTaskHandle_t task_ = nullptr;  // submitted, not yet waited for
+  std::vector<hbSysMem> quarantine_;  // buffers of timed-out tasks, freed with the session
 };
 
 class BpuBackend final : public Backend {

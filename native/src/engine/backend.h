@@ -21,6 +21,7 @@ class BackendSession {
   virtual ~BackendSession() = default;
   // NV12 destination the pre-processor writes into directly (Y plane then interleaved UV, both with
   // stride = inputWidth). For the BPU this is the cached input tensor memory itself: no extra copy.
+  // Ask for it for every frame: after a timed-out task the BPU session moves to fresh buffers.
   virtual uint8_t* inputBuffer() = 0;
   // Starts the model on what inputBuffer() holds (BPU: flush CLEAN, then hbDNNInfer) and returns
   // without waiting, so the caller can prepare another session's input meanwhile. Until the
