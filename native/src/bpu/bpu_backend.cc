@@ -307,10 +307,8 @@ bool ValidateOutput(const DnnLibrary& lib, LoadedModel* m, int expectedClasses, 
   if (!m->decoder.init(m->outputProps, &why))
     return Fail(error, "bpu: model '" + m->modelPath + "' output " + ShapeString(m->outputProps.validShape) +
                            ": " + why);
-  // The decoder copied the scale/shift tables; the runtime's pointers must not outlive the handle.
-  m->outputProps.shift.shiftData = nullptr;
-  m->outputProps.scale.scaleData = nullptr;
-  m->outputProps.scale.zeroPointData = nullptr;
+  // The properties go to hbDNNInfer unchanged, as in the vendor's flow: their scale/shift pointers
+  // belong to the packed handle, which this LoadedModel releases only after every session.
   const int classes = m->decoder.count();
   if (expectedClasses > 0 && classes != expectedClasses)
     return Fail(error, "bpu: model '" + m->modelPath + "' outputs " + std::to_string(classes) + " classes (shape " +
