@@ -135,7 +135,10 @@ class Sim {
   std::unordered_map<void*, std::shared_ptr<Model>> models;  // live models by handle
   std::deque<std::shared_ptr<Task>> fifo;
   std::thread core;
-  bool coreStop = false;
+  // Each core thread has a generation; stopping marks every generation up to the current one. A
+  // thread started while an old one is still winding down must not see (or clear) the old stop.
+  uint64_t coreGen = 0;
+  uint64_t stoppedGen = 0;
   Clock::time_point coreVirtualEnd{};
   uint64_t nextTaskId = 1;
   uint64_t nextPhy = 0x80000000ull;
@@ -144,7 +147,6 @@ class Sim {
   std::vector<Fault> faults;
   hbSimAccounting acc{};
   int misuseMessages = 0;
-  std::vector<float> scratchLogits;  // core thread only
 
   void misuse(const char* fmt, ...) __attribute__((format(printf, 2, 3))) {
     acc.api_misuse++;
@@ -163,9 +165,9 @@ class Sim {
 
   void startCoreLocked() {
     if (core.joinable()) return;
-    coreStop = false;
     coreVirtualEnd = Clock::now();
-    core = std::thread([this] { coreLoop(); });
+    const uint64_t gen = ++coreGen;
+    core = std::thread([this, gen] { coreLoop(gen); });
   }
 
   // Joins the core thread; call without holding mu.
@@ -174,7 +176,7 @@ class Sim {
     {
       std::lock_guard<std::mutex> lk(mu);
       if (!core.joinable()) return;
-      coreStop = true;
+      stoppedGen = coreGen;
       coreCv.notify_all();
       t = std::move(core);
     }
@@ -209,12 +211,15 @@ class Sim {
 
   // ---- the core ----------------------------------------------------------------------------------
 
-  void coreLoop() {
+  void coreLoop(uint64_t gen) {
     prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);  // ns-precise sleeps for the modelled core time
+    // Per thread: an old core thread still computing while a new one starts must not share it.
+    std::vector<float> scratchLogits;
+    auto stopped = [&] { return stoppedGen >= gen; };
     std::unique_lock<std::mutex> lk(mu);
     for (;;) {
-      coreCv.wait(lk, [&] { return coreStop || !fifo.empty(); });
-      if (coreStop) {
+      coreCv.wait(lk, [&] { return stopped() || !fifo.empty(); });
+      if (stopped()) {
         for (auto& t : fifo) finishLocked(t, kCancelledStatus, true);
         fifo.clear();
         return;
@@ -236,9 +241,9 @@ class Sim {
       const bool compute = t->faultCode == 0;
       if (compute) computeLogits(*t->model, *t->in, &scratchLogits);
       lk.lock();
-      coreCv.wait_until(lk, end, [&] { return t->cancelled || coreStop; });
+      coreCv.wait_until(lk, end, [&] { return t->cancelled || stopped(); });
       const Clock::time_point now = Clock::now();
-      if (t->cancelled || coreStop) {
+      if (t->cancelled || stopped()) {
         const Clock::time_point stopAt = std::min(now, end);
         coreVirtualEnd = std::max(start, stopAt);
         t->coreEnd = coreVirtualEnd;
