@@ -160,6 +160,12 @@ export class ClassifierNode {
     const want = fullyQualifiedName(resolved.args.nodeName, resolved.args.namespace);
     const got = fullyQualifiedName(node.name(), node.namespace() || '/');
     if (want !== got) log.warn(`parameter overrides were resolved for ${want} but the node is ${got}`);
+    // rclcpp-style QoS override parameters are not declared by this node (rclnodejs would need
+    // qosOverridingOptions); say so instead of silently ignoring them.
+    const qosKeys = [...resolved.overrides.keys()].filter((k) => k.startsWith('qos_overrides.'));
+    if (qosKeys.length) {
+      log.warn(`ignoring ${qosKeys.join(', ')}: set the input QoS with the qos.reliability, qos.durability and qos.depth parameters`);
+    }
 
     let params: NodeParams;
     let engine: Engine | undefined;

@@ -282,6 +282,12 @@ describe('ros adapter (fake rclnodejs, stub pipeline)', () => {
     await cls.shutdown();
   });
 
+  it('warns about rclcpp-style qos_overrides parameters instead of ignoring them silently', async () => {
+    const { node, cls } = await start(['--ros-args', '-p', 'qos_overrides./image_raw.subscription.depth:=3']);
+    assert.ok(node.logger.lines.some((l) => /ignoring qos_overrides\.\/image_raw\.subscription\.depth: set the input QoS with the qos\.reliability/.test(l.message)));
+    await cls.shutdown();
+  });
+
   it('shuts down: stops intake, closes the pipeline, settles in-flight frames, destroys the node', async () => {
     const { node, cls, pipeline } = await start();
     node.subscriptions[0].inject(Uint8Array.from([0, 1, 0, 0, 1]));
