@@ -484,8 +484,9 @@ export class ClassifierNode {
     this.stopping = true;
     this.timer.cancel();
     this.node.stop();
-    // A model load in progress ends first (its engine is closed unused, see reloadOnce).
-    await this.reloadsSettled();
+    // A model load in progress is not waited for before the frames: when its engine arrives,
+    // reloadOnce sees `stopping` and closes it unused (or the closed pipeline refuses the swap),
+    // so a slow load cannot push the shutdown past its deadline.
     const waiting = this.backlog.splice(0).length;
     if (waiting) this.log.info(`shutdown: ${waiting} received frames that were waiting for room are not classified`);
     await this.pipeline.close();

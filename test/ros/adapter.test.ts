@@ -288,6 +288,21 @@ describe('ros adapter (fake rclnodejs, stub pipeline)', () => {
     await cls.shutdown();
   });
 
+  it('shuts down without waiting for a model load in progress, and closes that engine unused when it arrives', async () => {
+    const { node, cls, pipeline, deps } = await start();
+    let release!: () => void;
+    deps.gate = new Promise((r) => (release = r));
+    assert.equal(node.set('model_variant', 'conv_medium').successful, true);
+    await cls.shutdown(); // resolves while the load is still held open
+    assert.equal(pipeline.closed, true);
+    assert.equal(deps.engines.length, 1, 'the new engine has not arrived yet');
+    release();
+    await cls.reloadsSettled();
+    assert.equal(deps.engines.length, 2);
+    assert.equal(deps.engines[1].closed, true, 'the late engine is closed unused');
+    assert.equal(pipeline.swaps.length, 0);
+  });
+
   it('shuts down: stops intake, closes the pipeline, settles in-flight frames, destroys the node', async () => {
     const { node, cls, pipeline } = await start();
     node.subscriptions[0].inject(Uint8Array.from([0, 1, 0, 0, 1]));
