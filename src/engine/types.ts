@@ -63,8 +63,9 @@ export interface Engine {
   readonly info: EngineInfo;
   /**
    * Queues a frame. The promise never rejects: a bad frame, a drop or a backend fault resolves
-   * with ok:false and a FrameError. `frame.data` must stay unmodified until it resolves (it is
-   * read in place, not copied). Results may complete out of submission order.
+   * with ok:false and a FrameError. `frame.data` must stay unmodified, and its ArrayBuffer must not
+   * be transferred or detached, until it resolves: the native pool reads it in place on its worker
+   * threads (N-API cannot pin it). Results may complete out of submission order.
    */
   submit(frame: RawFrame): Promise<EngineResult>;
   /** Resolves when the queue has room: back-pressure for the block policy. */
