@@ -233,6 +233,23 @@ describe('CPU engine (worker threads)', function () {
     }
   });
 
+  it('fails a frame that outlives inferTimeoutMs as timed out, replaces its worker, and still closes', async () => {
+    // 1 ms is shorter than any run of this model, so every frame here times out: the test is about
+    // what happens then, not about speed. The abandoned workers finish their run, close and exit.
+    const engine = await CpuEngine.open(config({ numThreads: 1, queueSize: 4, dropPolicy: 'block', inferTimeoutMs: 1 }));
+    try {
+      const rs = await Promise.all([cat, parrot, orange].map((f) => engine.submit(copyOf(f))));
+      for (const r of rs) assert.ok(!r.ok && r.error.code === 'timeout' && /infer_timeout_ms \(1 ms\)/.test(r.error.message), JSON.stringify(r));
+      assert.equal(engine.workerCount(), 1, 'a replacement serves; hung workers are not counted');
+      const s = engine.stats();
+      assert.equal(s.failed, 3);
+      assert.equal(s.queueDepth, 0);
+    } finally {
+      await engine.close();
+    }
+    assert.equal(engine.workerCount(), 0);
+  });
+
   describe('bad models at open', () => {
     let tmp: string;
     before(() => (tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mnv4-eng-'))));

@@ -40,7 +40,8 @@ interface Pending {
   resolve: (r: EngineResult) => void;
 }
 
-type SlotState = 'starting' | 'ready' | 'retiring' | 'dead';
+// 'hung': its current frame outlived inferTimeoutMs; it is told to close and no longer counted.
+type SlotState = 'starting' | 'ready' | 'retiring' | 'hung' | 'dead';
 
 interface Slot {
   worker: Worker;
@@ -48,6 +49,8 @@ interface Slot {
   /** Frames posted to this worker, oldest first (it processes them in order). */
   jobs: Pending[];
   exited: Promise<void>;
+  /** Fires when the oldest frame in this worker has taken longer than inferTimeoutMs. */
+  watchdog?: NodeJS.Timeout;
 }
 
 /** How frame bytes went to the workers (see the header comment). */
@@ -182,7 +185,7 @@ export class CpuEngine implements Engine {
   /** Live worker threads (not counting those being retired). */
   workerCount(): number {
     let n = 0;
-    for (const s of this.slots) if (s.state !== 'retiring' && s.state !== 'dead') n++;
+    for (const s of this.slots) if (s.state === 'starting' || s.state === 'ready') n++;
     return n;
   }
 
@@ -282,6 +285,7 @@ export class CpuEngine implements Engine {
       worker.on('exit', (code) => {
         const wasState = slot.state;
         slot.state = 'dead';
+        if (slot.watchdog) clearTimeout(slot.watchdog);
         this.slots.delete(slot);
         if (!started) {
           started = true;
@@ -307,6 +311,43 @@ export class CpuEngine implements Engine {
   }
 
   /** The worker finishes the frames it has, then releases its session and exits. */
+  private armWatchdog(slot: Slot): void {
+    if (slot.watchdog) clearTimeout(slot.watchdog);
+    slot.watchdog = undefined;
+    const ms = this.config.inferTimeoutMs;
+    if (ms > 0 && slot.jobs.length > 0 && (slot.state === 'ready' || slot.state === 'retiring')) {
+      slot.watchdog = setTimeout(() => this.onHung(slot), ms);
+      slot.watchdog.unref();
+    }
+  }
+
+  /**
+   * The worker's current frame outlived inferTimeoutMs. onnxruntime cannot cancel a run and the
+   * thread must not be terminated inside it (see close), so the frame fails as timed out, the
+   * worker is told to close once the run returns (and unref'd meanwhile), frames queued behind it
+   * go back to the front of the queue, and a replacement starts.
+   */
+  private onHung(slot: Slot): void {
+    slot.watchdog = undefined;
+    if (slot.state !== 'ready' && slot.state !== 'retiring') return;
+    const wasRetiring = slot.state === 'retiring';
+    slot.state = 'hung';
+    slot.worker.unref();
+    slot.worker.postMessage({ type: 'close' } satisfies MainToWorker);
+    const [current, ...behind] = slot.jobs.splice(0);
+    if (current) {
+      this.finish(current, this.error(current.seq, 'timeout', `no result within infer_timeout_ms (${this.config.inferTimeoutMs} ms); the CPU worker running it is replaced`));
+    }
+    // A frame whose buffer was transferred to that worker cannot be sent again.
+    for (const job of behind.reverse()) {
+      if (this.closing) this.finish(job, this.error(job.seq, 'shutdown', 'the engine is shutting down'));
+      else if (this.config.transferOwnedBuffers === true) this.finish(job, this.error(job.seq, 'timeout', 'its CPU worker hung on an earlier frame'));
+      else this.queue.unshift(job);
+    }
+    if (!this.closing && !wasRetiring) this.rebalance();
+    this.dispatch();
+  }
+
   private retire(slot: Slot): void {
     slot.state = 'retiring';
     slot.worker.postMessage({ type: 'close' } satisfies MainToWorker);
@@ -346,6 +387,7 @@ export class CpuEngine implements Engine {
         const job = this.queue.shift() as Pending;
         slot.jobs.push(job);
         this.send(slot, job);
+        if (!slot.watchdog) this.armWatchdog(slot);
       }
     }
     this.wakeReady();
@@ -409,6 +451,7 @@ export class CpuEngine implements Engine {
     if (msg.buffer && this.pool.length < MAX_THREADS * 2) this.pool.push(msg.buffer);
     const i = slot.jobs.findIndex((j) => j.seq === msg.seq);
     const job = i >= 0 ? slot.jobs.splice(i, 1)[0] : undefined;
+    if (job) this.armWatchdog(slot); // the clock restarts for the worker's next frame
     if (job) {
       this.finish(
         job,
