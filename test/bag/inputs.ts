@@ -1,6 +1,7 @@
 // The replay test input: the fixture photos in several encodings (good frames, known top-1) and
 // one frame of each malformed kind, serialized by Foxglove's writer (independent of our codecs).
 import { compressedFormat, photoFrame, photoJpeg, photoPng, SAMPLE_SPECS, type SampleSpec } from './frames';
+import type { ReplayCliOptions } from '../../src/cli/replay';
 import { fgCompressed, fgImage, type RawMsg } from './independent';
 
 export const STAMP0 = 1_700_000_000; // s
@@ -70,4 +71,24 @@ export async function buildInputs(): Promise<ReplayInputs> {
     msgs.push({ topic: '/usb_cam/image_raw/compressed', type: 'sensor_msgs/msg/CompressedImage', logTime, data: fgCompressed({ header: { stamp, frame_id: frameId }, format: 'jpeg', data: broken }) });
   }
   return { msgs, good, bad };
+}
+
+/** Replay options of these tests: the reference MobileNetV2 on the CPU, centre crop (every good frame's class is known). */
+export function replayOptions(bag: string, out: string, extra: Partial<ReplayCliOptions> = {}): ReplayCliOptions {
+  return {
+    bag,
+    out,
+    topics: [],
+    model: 'reference-mobilenetv2',
+    backend: 'cpu',
+    resizeMode: 'center_crop',
+    filter: 'area',
+    topK: 5,
+    scoreThreshold: 0,
+    threads: 2,
+    queueSize: 4,
+    tolerance: 0.02,
+    json: false,
+    ...extra,
+  };
 }

@@ -5,31 +5,13 @@ import * as path from 'path';
 import { McapIndexedReader } from '@mcap/core';
 import { MessageReader } from '@foxglove/rosmsg2-serialization';
 import { parse as parseMsg } from '@foxglove/rosmsg';
-import { runReplay, run as replayCli, type ReplayCliOptions, type ReplayRun } from '../../src/cli/replay';
-import { buildInputs, type ReplayInputs } from './inputs';
+import { runReplay, run as replayCli, type ReplayRun } from '../../src/cli/replay';
+import { buildInputs, replayOptions as opts, type ReplayInputs } from './inputs';
 import { writeDb3Folder, writeMcap } from './independent';
 
 type Stamp = { sec: number; nanosec: number };
 type Hdr = { stamp: Stamp; frame_id: string };
 
-function opts(bag: string, out: string, extra: Partial<ReplayCliOptions> = {}): ReplayCliOptions {
-  return {
-    bag,
-    out,
-    topics: [],
-    model: 'reference-mobilenetv2',
-    backend: 'cpu',
-    resizeMode: 'center_crop',
-    filter: 'area',
-    topK: 5,
-    scoreThreshold: 0,
-    threads: 2,
-    queueSize: 4,
-    tolerance: 0.02,
-    json: false,
-    ...extra,
-  };
-}
 
 async function readBag(file: string) {
   const bytes = fs.readFileSync(file);

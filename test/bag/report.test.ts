@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { runReplay } from '../../src/cli/replay';
-import { buildInputs, type ReplayInputs } from './inputs';
+import { buildInputs, replayOptions, type ReplayInputs } from './inputs';
 import { writeMcap } from './independent';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -24,22 +24,7 @@ describe('[native] replay report in headless Chromium', function () {
     await writeMcap(bag, inputs.msgs);
     const report = path.join(dir, 'report.html');
     await runReplay(
-      {
-        bag,
-        out: path.join(dir, 'results.mcap'),
-        topics: [],
-        model: 'reference-mobilenetv2',
-        backend: 'cpu',
-        resizeMode: 'center_crop',
-        filter: 'area',
-        topK: 5,
-        scoreThreshold: 0,
-        threads: 2,
-        queueSize: 4,
-        tolerance: 0.02,
-        json: false,
-        report,
-      },
+      replayOptions(bag, path.join(dir, 'results.mcap'), { report }),
       () => undefined,
     );
     html = fs.readFileSync(report, 'utf8');
