@@ -96,6 +96,12 @@ void WorkerPool::spawn(std::unique_ptr<BackendSession> first, std::unique_ptr<Ba
   w->error.reserve(256);
   Worker* raw = w.get();
   workers_.push_back(std::move(w));
+  {
+    // Counted as idle from now on, not from its first wait: a busy worker must not take, as its
+    // second frame, one that this still-starting worker is about to take.
+    std::lock_guard<std::mutex> lk(mu_);
+    idle_++;
+  }
   raw->thread = std::thread([this, raw] { runWorker(raw); });
 }
 
@@ -266,7 +272,12 @@ void WorkerPool::runWorker(Worker* w) {
       break;
     }
   }
-  if (ready) serve(w);
+  if (ready) {
+    serve(w);
+  } else {
+    std::lock_guard<std::mutex> lk(mu_);
+    idle_--;  // never serves
+  }
   // Frees this worker's backend buffers on the thread that used them.
   for (auto& session : w->sessions) session.reset();
   bool callWake = false;
@@ -299,10 +310,10 @@ void WorkerPool::serve(Worker* w) {
     FrameJob* next = nullptr;
     bool callWake = false;
     if (running == nullptr) {
-      idle_++;
+      // Counted in idle_ while it holds no frame (see spawn and the end of this loop).
       cv_.wait(lk, [&] { return w->stop || !queue_.empty(); });
-      idle_--;
       if (w->stop) break;
+      idle_--;
       next = takeLocked(&callWake);
     } else if (!w->stop && queue_.size() > static_cast<size_t>(idle_)) {
       // Only frames no idle worker is about to take: a second frame here must not wait behind
@@ -335,7 +346,11 @@ void WorkerPool::serve(Worker* w) {
       }
     }
     lk.lock();
+    // Every round ends uncounted (the wait branch took a frame; a busy worker is never counted):
+    // holding no frame now, it is idle again.
+    if (running == nullptr) idle_++;
   }
+  idle_--;  // leaves holding no frame (it only stops from the wait above)
 }
 
 void WorkerPool::deliver(FrameJob* job) {

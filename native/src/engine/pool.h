@@ -147,7 +147,7 @@ class WorkerPool {
   bool wantRoom_ = false;
   bool closing_ = false;
   int busy_ = 0;
-  int idle_ = 0;  // workers waiting for a frame: a busy worker takes a second frame only beyond these
+  int idle_ = 0;  // workers holding no frame (also while starting): a busy worker takes a second frame only beyond these
   std::string lastWorkerError_;
 
   // Owner thread only.
